@@ -1,0 +1,1 @@
+COMMENT ON SCHEMA jobs IS 'Owned by jobs-service: jobs, their queue state and dead letters.';

@@ -1,0 +1,1 @@
+COMMENT ON SCHEMA ops IS 'Owned by ops-service: queue-depth samples and the admin audit log.';

@@ -1,0 +1,72 @@
+package dev.metered.runtime.problem;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Thrown by resources and services to answer with a problem document. {@code type} is
+ * {@code about:blank} for plain HTTP outcomes and a {@code urn:metered:problem:*} name for the
+ * ones a client may want to tell apart (rate limits, insufficient credits, …).
+ */
+public class ProblemException extends RuntimeException {
+
+    private final Problem problem;
+    private final Map<String, String> headers;
+
+    public ProblemException(Problem problem, Map<String, String> headers) {
+        super(problem.title() + ": " + problem.detail(), null, false, false);
+        this.problem = problem;
+        this.headers = Map.copyOf(headers);
+    }
+
+    public ProblemException(int status, String type, String title, String detail) {
+        this(new Problem(type, title, status, detail, null), Map.of());
+    }
+
+    public Problem problem() {
+        return problem;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    public static ProblemException badRequest(String detail) {
+        return new ProblemException(400, "urn:metered:problem:validation", "Bad Request", detail);
+    }
+
+    public static ProblemException invalidField(String field, String message) {
+        return new ProblemException(new Problem("urn:metered:problem:validation", "Bad Request", 400,
+                "The request has invalid fields.", List.of(new Problem.FieldError(field, message))),
+                Map.of());
+    }
+
+    public static ProblemException unauthorized(String detail) {
+        return new ProblemException(new Problem("about:blank", "Unauthorized", 401, detail, null),
+                Map.of("WWW-Authenticate", "Bearer"));
+    }
+
+    public static ProblemException forbidden(String detail) {
+        return new ProblemException(403, "about:blank", "Forbidden", detail);
+    }
+
+    public static ProblemException notFound(String detail) {
+        return new ProblemException(404, "about:blank", "Not Found", detail);
+    }
+
+    public static ProblemException conflict(String type, String detail) {
+        return new ProblemException(409, type, "Conflict", detail);
+    }
+
+    public static ProblemException tooManyRequests(long retryAfterSeconds, String detail) {
+        return new ProblemException(
+                new Problem("urn:metered:problem:rate-limited", "Too Many Requests", 429, detail, null),
+                Map.of("Retry-After", Long.toString(Math.max(1, retryAfterSeconds))));
+    }
+
+    public static ProblemException serviceUnavailable(long retryAfterSeconds, String detail) {
+        return new ProblemException(
+                new Problem("urn:metered:problem:overloaded", "Service Unavailable", 503, detail, null),
+                Map.of("Retry-After", Long.toString(Math.max(1, retryAfterSeconds))));
+    }
+}

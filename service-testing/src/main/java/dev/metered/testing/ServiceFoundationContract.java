@@ -1,0 +1,84 @@
+package dev.metered.testing;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every Metered service must do from its first day: probes, metrics, OpenAPI, its own
+ * schema migrated by Flyway (history inside the schema), and a connection as its own role.
+ * A service's test extends this with its schema name.
+ */
+public abstract class ServiceFoundationContract {
+
+    protected abstract String schema();
+
+    protected String role() {
+        return "metered_" + schema();
+    }
+
+    @Test
+    void readinessIsUpWithTheDatabaseCheck() {
+        given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body(containsString("Reactive PostgreSQL connections health check"));
+    }
+
+    @Test
+    void livenessIsUp() {
+        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void prometheusMetricsAreServed() {
+        given().when().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
+    }
+
+    @Test
+    void openApiDocumentIsServed() {
+        given().queryParam("format", "json").when().get("/q/openapi").then().statusCode(200)
+                .body("openapi", containsString("3."));
+    }
+
+    @Test
+    void flywayMigratedTheOwnSchemaWithHistoryInsideIt() throws Exception {
+        long applied = ((Number) TestDatabase.single("SELECT count(*) FROM " + schema()
+                + ".flyway_schema_history WHERE success AND version IS NOT NULL")).longValue();
+        assertTrue(applied > 0, "no applied migration in " + schema() + ".flyway_schema_history");
+        assertEquals(List.of(), TestDatabase.column(
+                "SELECT table_schema FROM information_schema.tables WHERE table_name = 'flyway_schema_history'"
+                        + " AND table_schema <> ?", schema()), "Flyway history must live only in the own schema");
+    }
+
+    @Test
+    void schemaObjectsBelongToTheOwnRole() throws Exception {
+        assertEquals(role(), TestDatabase.single(
+                "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = ?", schema()));
+        assertEquals(List.of(), TestDatabase.column(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        + " WHERE n.nspname = ? AND pg_get_userbyid(c.relowner) <> ?", schema(), role()));
+    }
+
+    @Test
+    void serviceConnectsAsItsOwnRoleOnly() throws Exception {
+        given().when().get("/q/health/ready").then().statusCode(200);
+        long foreign = ((Number) TestDatabase.single(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        + " AND usename LIKE 'metered\\_%' AND usename <> ?", role())).longValue();
+        long own = ((Number) TestDatabase.single(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND usename = ?",
+                role())).longValue();
+        assertEquals(0, foreign);
+        assertTrue(own > 0, "no connection of " + role() + " to the test database");
+    }
+
+    @Test
+    void unknownPathIsNotFound() {
+        given().when().get("/api/no-such-path-here").then().statusCode(greaterThan(399));
+    }
+}

@@ -1,0 +1,1 @@
+COMMENT ON SCHEMA worker IS 'Owned by worker-service: worker heartbeats and recovery summaries.';
