@@ -1,0 +1,6 @@
+package dev.metered.auth;
+
+import java.util.UUID;
+
+public record User(UUID id, String email, String passwordHash) {
+}

@@ -1,0 +1,54 @@
+package dev.metered.auth.service;
+
+import dev.metered.auth.config.AuthConfig;
+import dev.metered.auth.repository.LoginThrottleRepository;
+import dev.metered.runtime.problem.ProblemException;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * {@code AUTH_LOGIN_MAX_ATTEMPTS} per {@code AUTH_LOGIN_WINDOW_SECONDS}, then a lockout of
+ * {@code AUTH_LOGIN_LOCKOUT_SECONDS}, counted per account and per client address.
+ */
+@ApplicationScoped
+public class LoginThrottle {
+
+    private final LoginThrottleRepository repository;
+    private final AuthConfig.Login limits;
+
+    public LoginThrottle(LoginThrottleRepository repository, AuthConfig config) {
+        this.repository = repository;
+        this.limits = config.login();
+    }
+
+    /** Counts the attempt for both subjects; fails with 429 if either is locked. */
+    public Uni<Void> admit(String email, String address) {
+        Uni<Long> account = repository.countAttempt(accountSubject(email), limits.window(), limits.maxAttempts(),
+                limits.lockout());
+        Uni<Long> origin = repository.countAttempt(addressSubject(address), limits.window(), limits.addressLimit(),
+                limits.lockout());
+        return Uni.combine().all().unis(account, origin).with((a, o) -> Math.max(a, o)).chain(lockedFor -> lockedFor > 0
+                ? Uni.createFrom().failure(ProblemException.tooManyRequests(lockedFor,
+                        "Too many sign-in attempts; try again later."))
+                : Uni.createFrom().voidItem());
+    }
+
+    /** After a successful login the account starts afresh; the address gets its attempt back. */
+    public Uni<Void> succeeded(String email, String address) {
+        return repository.clear(accountSubject(email)).chain(() -> repository.giveBack(addressSubject(address)));
+    }
+
+    @Scheduled(every = "10m", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> purgeStale() {
+        return repository.purgeOlderThan(limits.window().plus(limits.lockout())).replaceWithVoid();
+    }
+
+    private static String accountSubject(String email) {
+        return "account:" + email;
+    }
+
+    private static String addressSubject(String address) {
+        return "address:" + address;
+    }
+}

@@ -1,0 +1,98 @@
+package dev.metered.auth.service;
+
+import dev.metered.auth.User;
+import dev.metered.auth.config.AuthConfig;
+import dev.metered.auth.repository.RefreshTokenRepository;
+import dev.metered.auth.repository.RefreshTokenRepository.Presented;
+import dev.metered.auth.repository.RefreshTokenRepository.State;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.UUID;
+
+/**
+ * Opaque refresh tokens in families: login starts a family, every refresh rotates the token, and
+ * presenting an already-rotated token (a stolen copy, or the thief's after the owner's) revokes
+ * the whole family, so at most one of the two parties keeps a session.
+ */
+@ApplicationScoped
+public class RefreshTokens {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration REUSE_DETECTION_RETENTION = Duration.ofDays(7);
+
+    /** What a refresh attempt found; only {@code ROTATED} carries a user and a new token. */
+    public record Rotation(User user, String newToken) {
+    }
+
+    private final RefreshTokenRepository repository;
+    private final AuthConfig config;
+
+    public RefreshTokens(RefreshTokenRepository repository, AuthConfig config) {
+        this.repository = repository;
+        this.config = config;
+    }
+
+    /** Starts a new family for a fresh login. */
+    public Uni<String> startFamily(UUID userId) {
+        String token = newToken();
+        return repository.insert(repository.pool(), hash(token), UUID.randomUUID(), userId,
+                config.jwt().refreshTokenTtl()).replaceWith(token);
+    }
+
+    /**
+     * Rotates a valid token in one transaction; for a reused token revokes its family (and that
+     * revocation commits); null for anything not valid.
+     */
+    public Uni<Rotation> rotate(String presented) {
+        byte[] hash = hash(presented);
+        return repository.pool().withTransaction(tx -> repository.lock(tx, hash).chain(found -> {
+            if (found == null || found.state() == State.REVOKED || found.state() == State.EXPIRED) {
+                return Uni.createFrom().nullItem();
+            }
+            if (found.state() == State.ROTATED) {
+                return repository.revokeFamily(tx, found.familyId()).replaceWith((Rotation) null);
+            }
+            return rotateValid(tx, hash, found);
+        }));
+    }
+
+    private Uni<Rotation> rotateValid(SqlClient tx, byte[] hash, Presented found) {
+        String next = newToken();
+        return repository.markRotated(tx, hash)
+                .chain(() -> repository.insert(tx, hash(next), found.familyId(), found.userId(),
+                        config.jwt().refreshTokenTtl()))
+                .replaceWith(new Rotation(new User(found.userId(), found.email(), null), next));
+    }
+
+    /** Ends the session the token belongs to, whatever state the token is in. */
+    public Uni<Void> revokeFamilyOf(String presented) {
+        return repository.revokeFamilyOf(hash(presented)).replaceWithVoid();
+    }
+
+    @Scheduled(every = "1h", delayed = "5m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> purgeExpired() {
+        return repository.purgeExpiredBefore(REUSE_DETECTION_RETENTION).replaceWithVoid();
+    }
+
+    private static String newToken() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    static byte[] hash(String token) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

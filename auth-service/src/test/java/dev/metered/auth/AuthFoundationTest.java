@@ -1,0 +1,19 @@
+package dev.metered.auth;
+
+import dev.metered.testing.PostgresTestResource;
+import dev.metered.testing.ServiceFoundationContract;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL,
+        initArgs = @ResourceArg(name = "role", value = "metered_auth"))
+class AuthFoundationTest extends ServiceFoundationContract {
+
+    @Override
+    protected String schema() {
+        return "auth";
+    }
+}
