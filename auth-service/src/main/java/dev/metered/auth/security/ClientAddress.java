@@ -1,6 +1,7 @@
 package dev.metered.auth.security;
 
 import dev.metered.auth.config.AuthConfig;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -18,8 +19,13 @@ public class ClientAddress {
 
     private final List<Cidr> trustedProxies;
 
+    @Inject
     public ClientAddress(AuthConfig config) {
-        this.trustedProxies = config.trustedProxies().stream().map(String::trim).filter(s -> !s.isEmpty())
+        this(config.trustedProxies());
+    }
+
+    public ClientAddress(List<String> trustedProxies) {
+        this.trustedProxies = trustedProxies.stream().map(String::trim).filter(s -> !s.isEmpty())
                 .map(Cidr::parse).toList();
     }
 

@@ -38,7 +38,19 @@ public final class OriginAllowlist {
 
     /** For redirect targets: an absolute http(s) URL whose origin is allowed. */
     public boolean allowsUrl(String url) {
-        return url != null && normalize(url).map(this::allowsNormalized).orElse(false);
+        if (url == null) {
+            return false;
+        }
+        // only scheme and authority matter; the rest may hold templates like {CHECKOUT_SESSION_ID}
+        int schemeEnd = url.indexOf("://");
+        if (schemeEnd < 0) {
+            return false;
+        }
+        int authorityEnd = schemeEnd + 3;
+        while (authorityEnd < url.length() && "/?#".indexOf(url.charAt(authorityEnd)) < 0) {
+            authorityEnd++;
+        }
+        return normalize(url.substring(0, authorityEnd)).map(this::allowsNormalized).orElse(false);
     }
 
     private boolean allowsNormalized(String origin) {

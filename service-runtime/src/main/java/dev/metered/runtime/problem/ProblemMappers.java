@@ -1,5 +1,6 @@
 package dev.metered.runtime.problem;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
@@ -43,7 +44,9 @@ public class ProblemMappers {
                 "The request has invalid fields.", errors), Map.of());
     }
 
-    @ServerExceptionMapper
+    /** Names the subtypes too: quarkus-rest-jackson has its own non-problem mappers for them. */
+    @ServerExceptionMapper({ JsonProcessingException.class, JsonParseException.class, JsonMappingException.class,
+            MismatchedInputException.class, InvalidFormatException.class })
     public Response unreadableJson(JsonProcessingException e) {
         String detail = "The body is not valid JSON.";
         List<Problem.FieldError> errors = null;

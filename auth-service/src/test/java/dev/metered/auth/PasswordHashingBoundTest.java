@@ -1,0 +1,58 @@
+package dev.metered.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.restassured.response.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** A login flood beyond the hashing queue is shed with 503 + Retry-After; nothing fails with 500. */
+@QuarkusTest
+@TestProfile(PasswordHashingBoundTest.TinyHashingQueue.class)
+class PasswordHashingBoundTest {
+
+    public static class TinyHashingQueue implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("auth.password.hashing-threads", "1", "auth.password.max-queued", "2",
+                    "auth.login.max-attempts", "1000", "auth.login.max-attempts-per-address", "1000");
+        }
+    }
+
+    @Test
+    void aFloodBeyondTheQueueIsShedNotQueuedForever() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(24);
+        try {
+            List<Callable<Response>> logins = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                logins.add(() -> new AuthClient().login(AuthClient.uniqueEmail(), "flood password"));
+            }
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<Response> f : pool.invokeAll(logins)) {
+                Response response = f.get();
+                statuses.add(response.statusCode());
+                if (response.statusCode() == 503) {
+                    assertEquals("application/problem+json", response.contentType());
+                    assertEquals("1", response.header("Retry-After"));
+                }
+            }
+            assertTrue(statuses.stream().allMatch(s -> s == 401 || s == 503), statuses.toString());
+            assertTrue(statuses.contains(503), "24 concurrent hashes against 1 thread + 2 queued must shed some: " + statuses);
+            assertTrue(statuses.contains(401), statuses.toString());
+        } finally {
+            pool.shutdownNow();
+        }
+        RestAssured.get("/q/health/live").then().statusCode(200);
+    }
+}
