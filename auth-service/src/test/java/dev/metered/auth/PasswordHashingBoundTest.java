@@ -3,18 +3,14 @@ package dev.metered.auth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.metered.testing.Concurrently;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /** A login flood beyond the hashing queue is shed with 503 + Retry-After; nothing fails with 500. */
@@ -32,27 +28,18 @@ class PasswordHashingBoundTest {
 
     @Test
     void aFloodBeyondTheQueueIsShedNotQueuedForever() throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(24);
-        try {
-            List<Callable<Response>> logins = new ArrayList<>();
-            for (int i = 0; i < 24; i++) {
-                logins.add(() -> new AuthClient().login(AuthClient.uniqueEmail(), "flood password"));
+        List<Response> responses = Concurrently.run(24,
+                () -> new AuthClient().login(AuthClient.uniqueEmail(), "flood password"));
+        List<Integer> statuses = responses.stream().map(Response::statusCode).toList();
+        for (Response response : responses) {
+            if (response.statusCode() == 503) {
+                assertEquals("application/problem+json", response.contentType());
+                assertEquals("1", response.header("Retry-After"));
             }
-            List<Integer> statuses = new ArrayList<>();
-            for (Future<Response> f : pool.invokeAll(logins)) {
-                Response response = f.get();
-                statuses.add(response.statusCode());
-                if (response.statusCode() == 503) {
-                    assertEquals("application/problem+json", response.contentType());
-                    assertEquals("1", response.header("Retry-After"));
-                }
-            }
-            assertTrue(statuses.stream().allMatch(s -> s == 401 || s == 503), statuses.toString());
-            assertTrue(statuses.contains(503), "24 concurrent hashes against 1 thread + 2 queued must shed some: " + statuses);
-            assertTrue(statuses.contains(401), statuses.toString());
-        } finally {
-            pool.shutdownNow();
         }
+        assertTrue(statuses.stream().allMatch(s -> s == 401 || s == 503), statuses.toString());
+        assertTrue(statuses.contains(503), "24 concurrent hashes against 1 thread + 2 queued must shed some: " + statuses);
+        assertTrue(statuses.contains(401), statuses.toString());
         RestAssured.get("/q/health/live").then().statusCode(200);
     }
 }

@@ -4,16 +4,12 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import dev.metered.testing.Concurrently;
 import dev.metered.testing.TestDatabase;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -82,21 +78,9 @@ class RefreshTokenTest {
     @Test
     void concurrentRefreshesOfOneTokenLetAtMostOneThrough() throws Exception {
         Map<String, String> user = client.signedInUser();
-        ExecutorService pool = Executors.newFixedThreadPool(10);
-        try {
-            List<Callable<Integer>> calls = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
-                calls.add(() -> client.refresh(user.get("refresh_token")).statusCode());
-            }
-            List<Integer> statuses = new ArrayList<>();
-            for (Future<Integer> f : pool.invokeAll(calls)) {
-                statuses.add(f.get());
-            }
-            assertEquals(1, statuses.stream().filter(s -> s == 200).count(), statuses.toString());
-            assertEquals(9, statuses.stream().filter(s -> s == 401).count(), statuses.toString());
-        } finally {
-            pool.shutdownNow();
-        }
+        List<Integer> statuses = Concurrently.run(10, () -> client.refresh(user.get("refresh_token")).statusCode());
+        assertEquals(1, statuses.stream().filter(s -> s == 200).count(), statuses.toString());
+        assertEquals(9, statuses.stream().filter(s -> s == 401).count(), statuses.toString());
         long live = ((Number) TestDatabase.single("SELECT count(*) FROM auth.refresh_tokens t JOIN auth.users u"
                 + " ON u.id = t.user_id WHERE u.email = ? AND t.revoked_at IS NULL AND t.rotated_at IS NULL",
                 user.get("email"))).longValue();

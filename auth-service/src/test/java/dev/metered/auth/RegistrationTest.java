@@ -9,16 +9,12 @@ import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.metered.testing.Concurrently;
 import dev.metered.testing.TestDatabase;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -53,21 +49,9 @@ class RegistrationTest {
     @Test
     void twentyConcurrentRegistrationsOfOneEmailGiveExactlyOneAccount() throws Exception {
         String email = AuthClient.uniqueEmail();
-        ExecutorService pool = Executors.newFixedThreadPool(20);
-        try {
-            List<Callable<Integer>> attempts = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                attempts.add(() -> new AuthClient().register(email, "racing password").statusCode());
-            }
-            List<Integer> statuses = new ArrayList<>();
-            for (Future<Integer> f : pool.invokeAll(attempts)) {
-                statuses.add(f.get());
-            }
-            assertEquals(1, statuses.stream().filter(s -> s == 201).count(), statuses.toString());
-            assertEquals(19, statuses.stream().filter(s -> s == 409).count(), statuses.toString());
-        } finally {
-            pool.shutdownNow();
-        }
+        List<Integer> statuses = Concurrently.run(20, () -> new AuthClient().register(email, "racing password").statusCode());
+        assertEquals(1, statuses.stream().filter(s -> s == 201).count(), statuses.toString());
+        assertEquals(19, statuses.stream().filter(s -> s == 409).count(), statuses.toString());
         assertEquals(1L, ((Number) TestDatabase.single("SELECT count(*) FROM auth.users WHERE email = ?", email))
                 .longValue());
     }
@@ -109,5 +93,6 @@ class RegistrationTest {
         String huge = "{\"email\": \"a@example.com\", \"password\": \"" + "p".repeat(300 * 1024) + "\"}";
         Response response = client.request().body(huge).post("/api/auth/register");
         assertEquals(413, response.statusCode());
+        assertEquals("application/problem+json", response.contentType());
     }
 }

@@ -56,24 +56,17 @@ public record DatabaseUrl(String host, int port, String database, String user, S
     }
 
     public String jdbcUrl() {
-        StringBuilder url = new StringBuilder("jdbc:postgresql://").append(hostAndPort()).append('/')
-                .append(database);
-        String sslmode = parameters.get("sslmode");
-        if (sslmode != null) {
-            url.append("?sslmode=").append(sslmode);
-        }
-        return url.toString();
+        return url("jdbc:postgresql://");
     }
 
     /** The Vert.x client takes libpq URIs, but credentials go in their own properties. */
     public String reactiveUrl() {
-        StringBuilder url = new StringBuilder("postgresql://").append(hostAndPort()).append('/')
-                .append(database);
+        return url("postgresql://");
+    }
+
+    private String url(String prefix) {
         String sslmode = parameters.get("sslmode");
-        if (sslmode != null) {
-            url.append("?sslmode=").append(sslmode);
-        }
-        return url.toString();
+        return prefix + hostAndPort() + "/" + database + (sslmode == null ? "" : "?sslmode=" + sslmode);
     }
 
     /** The Quarkus datasource properties this URL sets. */
