@@ -32,7 +32,7 @@ public interface AuthConfig {
     interface Login {
         int maxAttempts();
 
-        /** The per-address limit; by default a few times the per-account one, as many people can share an address. */
+        /** The per-address limit; by default ten times the per-account one, as many people can share an address. */
         Optional<Integer> maxAttemptsPerAddress();
 
         Duration window();
@@ -40,7 +40,7 @@ public interface AuthConfig {
         Duration lockout();
 
         default int addressLimit() {
-            return maxAttemptsPerAddress().orElse(maxAttempts() * 4);
+            return maxAttemptsPerAddress().orElse(maxAttempts() * 10);
         }
     }
 

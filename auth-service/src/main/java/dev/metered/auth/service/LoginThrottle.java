@@ -22,16 +22,20 @@ public class LoginThrottle {
         this.limits = config.login();
     }
 
-    /** Counts the attempt for both subjects; fails with 429 if either is locked. */
+    /**
+     * Counts the attempt against the account, then against the address; fails with 429 if
+     * either is locked. An attempt on a locked account is not also counted against the
+     * address: hammering one account must not lock out everybody behind the same address.
+     */
     public Uni<Void> admit(String email, String address) {
-        Uni<Long> account = repository.countAttempt(accountSubject(email), limits.window(), limits.maxAttempts(),
-                limits.lockout());
-        Uni<Long> origin = repository.countAttempt(addressSubject(address), limits.window(), limits.addressLimit(),
-                limits.lockout());
-        return Uni.combine().all().unis(account, origin).with((a, o) -> Math.max(a, o)).chain(lockedFor -> lockedFor > 0
-                ? Uni.createFrom().failure(ProblemException.tooManyRequests(lockedFor,
-                        "Too many sign-in attempts; try again later."))
-                : Uni.createFrom().voidItem());
+        return repository.countAttempt(accountSubject(email), limits.window(), limits.maxAttempts(), limits.lockout())
+                .chain(accountLockedFor -> accountLockedFor > 0 ? Uni.createFrom().item(accountLockedFor)
+                        : repository.countAttempt(addressSubject(address), limits.window(), limits.addressLimit(),
+                                limits.lockout()))
+                .chain(lockedFor -> lockedFor > 0
+                        ? Uni.createFrom().failure(ProblemException.tooManyRequests(lockedFor,
+                                "Too many sign-in attempts; try again later."))
+                        : Uni.createFrom().voidItem());
     }
 
     /** After a successful login the account starts afresh; the address gets its attempt back. */
