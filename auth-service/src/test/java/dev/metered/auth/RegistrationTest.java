@@ -77,7 +77,10 @@ class RegistrationTest {
                 "{\"password\": \"abcdefghij\"}", "{\"email\": [\"a@example.com\"], \"password\": \"abcdefghij\"}",
                 "{\"email\": {\"x\": 1}, \"password\": \"abcdefghij\"}",
                 "{\"email\": \"a@example.com\", \"password\": \"abcdefghij\"} trailing",
-                "{\"email\": \"a@example.com\", \"email\": \"b@example.com\", \"password\": \"abcdefghij\"}", "")) {
+                "{\"email\": \"a@example.com\", \"email\": \"b@example.com\", \"password\": \"abcdefghij\"}",
+                "{\"email\": \"a\\u0000b@example.com\", \"password\": \"abcdefghij\"}",
+                "{\"email\": \"\\ud800@example.com\", \"password\": \"abcdefghij\"}",
+                "{\"email\": \"a@example.com\", \"password\": \"abc\\udc00defghij\"}", "")) {
             Response response = client.request().body(body).post("/api/auth/register");
             assertEquals(400, response.statusCode(), "body " + body + " -> " + response.asString());
             assertEquals("application/problem+json", response.contentType(), "body " + body);
