@@ -53,7 +53,7 @@ public class PasswordHasher {
     private <T> Uni<T> offload(Callable<T> work) {
         if (pending.incrementAndGet() > maxPending) {
             pending.decrementAndGet();
-            return Uni.createFrom().failure(ProblemException.serviceUnavailable(1,
+            return Uni.createFrom().failure(ProblemException.overloaded(1,
                     "Too many sign-in requests are being processed; retry shortly."));
         }
         return Uni.createFrom().completionStage(() -> executor.executeBlocking(work, false).toCompletionStage())

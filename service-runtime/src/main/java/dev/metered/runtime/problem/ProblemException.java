@@ -64,9 +64,19 @@ public class ProblemException extends RuntimeException {
                 Map.of("Retry-After", Long.toString(Math.max(1, retryAfterSeconds))));
     }
 
-    public static ProblemException serviceUnavailable(long retryAfterSeconds, String detail) {
-        return new ProblemException(
-                new Problem("urn:metered:problem:overloaded", "Service Unavailable", 503, detail, null),
+    /** This service has more work queued than it accepts. */
+    public static ProblemException overloaded(long retryAfterSeconds, String detail) {
+        return serviceUnavailable("urn:metered:problem:overloaded", retryAfterSeconds, detail);
+    }
+
+    /** Something this service depends on (the database) is unavailable. */
+    public static ProblemException dependencyUnavailable(long retryAfterSeconds) {
+        return serviceUnavailable("urn:metered:problem:unavailable", retryAfterSeconds,
+                "A dependency is unavailable; retry shortly.");
+    }
+
+    private static ProblemException serviceUnavailable(String type, long retryAfterSeconds, String detail) {
+        return new ProblemException(new Problem(type, "Service Unavailable", 503, detail, null),
                 Map.of("Retry-After", Long.toString(Math.max(1, retryAfterSeconds))));
     }
 }

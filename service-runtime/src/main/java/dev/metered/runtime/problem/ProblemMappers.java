@@ -97,6 +97,10 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
+        if (DependencyOutage.causedBy(e)) {
+            LOG.warnf("Database unavailable: %s", e.toString());
+            return problem(ProblemException.dependencyUnavailable(2));
+        }
         String errorId = UUID.randomUUID().toString();
         LOG.errorf(e, "Unhandled error %s", errorId);
         return respond(new Problem("about:blank", "Internal Server Error", 500,
