@@ -10,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 @WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL,
         initArgs = @ResourceArg(name = "role", value = "metered_billing"))
+@WithTestResource(value = StripeAndAuthFake.class, scope = TestResourceScope.GLOBAL)
 class BillingFoundationTest extends ServiceFoundationContract {
 
     @Override

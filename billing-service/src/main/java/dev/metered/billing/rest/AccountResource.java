@@ -1,0 +1,93 @@
+package dev.metered.billing.rest;
+
+import dev.metered.billing.LedgerEntry;
+import dev.metered.billing.repository.AccountRepository;
+import dev.metered.runtime.problem.Problem;
+import dev.metered.runtime.problem.ProblemException;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/billing")
+@Tag(name = "billing")
+@Authenticated
+@SecurityRequirement(name = "bearer")
+@Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "401", description = "Missing or invalid access token",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+public class AccountResource {
+
+    static final int MAX_PAGE = 200;
+
+    public record BalanceView(UUID userId, long balance, long held) {
+    }
+
+    public record LedgerItem(long id, long amount, String kind, String reference, OffsetDateTime createdAt) {
+    }
+
+    public record LedgerPage(List<LedgerItem> items, String nextCursor) {
+    }
+
+    private final AccountRepository accounts;
+    private final JsonWebToken token;
+
+    public AccountResource(AccountRepository accounts, JsonWebToken token) {
+        this.accounts = accounts;
+        this.token = token;
+    }
+
+    @GET
+    @Path("/balance")
+    @Operation(summary = "Credits available now, and credits held by unfinished jobs")
+    public Uni<BalanceView> balance() {
+        UUID user = UUID.fromString(token.getSubject());
+        return accounts.balance(user).map(b -> new BalanceView(user, b.balance(), b.held()));
+    }
+
+    @GET
+    @Path("/ledger")
+    @Operation(summary = "The user's ledger entries, newest first, in pages")
+    @APIResponse(responseCode = "400", description = "Invalid limit or cursor",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<LedgerPage> ledger(@QueryParam("limit") @DefaultValue("50") String limitParam,
+                                  @QueryParam("cursor") String cursorParam) {
+        int limit = parseLimit(limitParam);
+        LedgerCursor cursor = cursorParam == null || cursorParam.isEmpty() ? null : LedgerCursor.decode(cursorParam);
+        UUID user = UUID.fromString(token.getSubject());
+        return accounts.ledgerPage(user, cursor == null ? null : cursor.createdAt(), cursor == null ? null : cursor.id(),
+                limit + 1).map(entries -> {
+                    boolean more = entries.size() > limit;
+                    List<LedgerEntry> page = more ? entries.subList(0, limit) : entries;
+                    return new LedgerPage(page.stream().map(e -> new LedgerItem(e.id(), e.amount(), e.kind(),
+                            e.reference(), e.createdAt())).toList(),
+                            more ? LedgerCursor.after(page.get(page.size() - 1)).encode() : null);
+                });
+    }
+
+    private static int parseLimit(String value) {
+        try {
+            int limit = Integer.parseInt(value);
+            if (limit >= 1 && limit <= MAX_PAGE) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ProblemException.invalidField("limit", "must be a whole number from 1 to " + MAX_PAGE);
+    }
+}

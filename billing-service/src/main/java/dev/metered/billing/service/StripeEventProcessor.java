@@ -1,0 +1,186 @@
+package dev.metered.billing.service;
+
+import dev.metered.billing.repository.CheckoutSessionRepository;
+import dev.metered.billing.repository.CheckoutSessionRepository.LockedSession;
+import dev.metered.billing.repository.LedgerFunctions;
+import dev.metered.billing.repository.WebhookEventRepository;
+import dev.metered.billing.repository.WebhookEventRepository.Status;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Applies a verified Stripe event exactly once: the event row, its ledger rows and the session
+ * changes commit in one transaction, under a lock on the event (concurrent deliveries wait, then
+ * find it done) and on its Checkout Session (so a session tops up once, whichever of its events
+ * comes first). A failure rolls all of it back, leaves the event {@code failed} with its error,
+ * and propagates, so that Stripe retries (or ops reprocesses) later.
+ */
+@ApplicationScoped
+public class StripeEventProcessor {
+
+    private static final Logger LOG = Logger.getLogger(StripeEventProcessor.class);
+
+    public enum Result { PROCESSED, IGNORED, ALREADY_DONE }
+
+    /** An event that cannot be applied yet or at all; kept as failed with this message. */
+    static final class Unapplicable extends RuntimeException {
+        Unapplicable(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final WebhookEventRepository events;
+    private final CheckoutSessionRepository sessions;
+    private final LedgerFunctions ledger;
+
+    public StripeEventProcessor(WebhookEventRepository events, CheckoutSessionRepository sessions, LedgerFunctions ledger) {
+        this.events = events;
+        this.sessions = sessions;
+        this.ledger = ledger;
+    }
+
+    public Uni<Result> apply(String eventId, String type, JsonObject payload) {
+        JsonObject object = payload.getJsonObject("data").getJsonObject("object");
+        return events.pool().withTransaction(tx -> events.storeAndLock(tx, eventId, type, payload).chain(status -> {
+            if (status == Status.processed || status == Status.ignored) {
+                return Uni.createFrom().item(Result.ALREADY_DONE);
+            }
+            return handle(tx, eventId, type, object).call(result -> events.finish(tx, eventId,
+                    result == Result.PROCESSED ? Status.processed : Status.ignored));
+        })).onFailure().call(failure -> {
+            LOG.warnf("Stripe event %s (%s) failed: %s", eventId, type, failure.getMessage());
+            return events.recordFailure(eventId, type, payload, describe(failure))
+                    .onFailure().recoverWithNull();
+        });
+    }
+
+    private Uni<Result> handle(SqlClient tx, String eventId, String type, JsonObject object) {
+        return switch (type) {
+            case "checkout.session.completed" -> "paid".equals(object.getString("payment_status"))
+                    ? credit(tx, eventId, object)
+                    : sessionOf(tx, object).chain(session -> session == null ? ignored()
+                            : sessions.recordPaymentIntent(tx, session.id(), string(object, "payment_intent"))
+                                    .replaceWith(Result.PROCESSED));
+            case "checkout.session.async_payment_succeeded" -> credit(tx, eventId, object);
+            case "checkout.session.async_payment_failed" -> sessionOf(tx, object).chain(session -> session == null
+                    ? ignored() : sessions.markPaymentFailed(tx, session.id()).replaceWith(Result.PROCESSED));
+            case "charge.refunded" -> clawBack(tx, eventId, string(object, "payment_intent"),
+                    number(object, "amount_refunded"), number(object, "amount"), string(object, "id"));
+            case "charge.dispute.created" -> clawBack(tx, eventId, string(object, "payment_intent"),
+                    number(object, "amount"), null, string(object, "charge"));
+            default -> ignored();
+        };
+    }
+
+    /** Tops the session's credits up once; a second paid event for the session changes nothing. */
+    private Uni<Result> credit(SqlClient tx, String eventId, JsonObject object) {
+        String stripeSessionId = object.getString("id");
+        return sessionOf(tx, object).chain(session -> {
+            if (session == null) {
+                return ignored();
+            }
+            if (session.credited()) {
+                return Uni.createFrom().item(Result.PROCESSED);
+            }
+            return ledger.topup(tx, session.userId(), session.credits(), eventId, stripeSessionId)
+                    .chain(outcome -> sessions.markCredited(tx, session.id(), outcome.entryId(),
+                            string(object, "payment_intent")))
+                    .replaceWith(Result.PROCESSED);
+        });
+    }
+
+    /**
+     * Takes back the refunded or disputed share of the credits the charge bought, rounded up,
+     * less what earlier events for the charge already took. The balance may go negative.
+     */
+    private Uni<Result> clawBack(SqlClient tx, String eventId, String paymentIntent, Long share, Long chargeAmount,
+                                 String chargeId) {
+        if (paymentIntent == null || share == null || share < 0) {
+            return Uni.createFrom().failure(new Unapplicable("the event names no payment_intent or amount"));
+        }
+        return sessions.lockByPaymentIntent(tx, paymentIntent).chain(session -> {
+            if (session == null || !session.credited()) {
+                // the completion may not have been applied yet: fail so that Stripe delivers again
+                return Uni.createFrom().failure(new Unapplicable(
+                        "no credited checkout session for payment_intent " + paymentIntent));
+            }
+            long paid = chargeAmount != null ? chargeAmount : session.amountCents();
+            if (paid <= 0) {
+                return Uni.createFrom().failure(new Unapplicable("the charge amount is not positive"));
+            }
+            long target = Math.min(session.credits(),
+                    Math.floorDiv(Math.multiplyExact(session.credits(), Math.min(share, paid)) + paid - 1, paid));
+            long due = target - session.clawedBack();
+            if (due <= 0) {
+                return Uni.createFrom().item(Result.PROCESSED);
+            }
+            return ledger.refund(tx, session.userId(), due, eventId, chargeId)
+                    .chain(() -> sessions.recordClawback(tx, session.id(), target))
+                    .replaceWith(Result.PROCESSED);
+        });
+    }
+
+    /**
+     * The locked session of a Checkout Session object; a session we did not create is taken from
+     * the event's signed metadata (user_id, credits), and one without them is not ours (null).
+     */
+    private Uni<LockedSession> sessionOf(SqlClient tx, JsonObject object) {
+        String stripeSessionId = string(object, "id");
+        if (stripeSessionId == null) {
+            return Uni.createFrom().failure(new Unapplicable("the checkout session has no id"));
+        }
+        return sessions.lockByStripeId(tx, stripeSessionId).chain(session -> {
+            if (session != null) {
+                return Uni.createFrom().item(session);
+            }
+            JsonObject metadata = object.getValue("metadata") instanceof JsonObject m ? m : new JsonObject();
+            UUID userId = uuid(metadata.getValue("user_id"));
+            Long credits = positiveLong(metadata.getValue("credits"));
+            if (userId == null || credits == null) {
+                return Uni.createFrom().nullItem();
+            }
+            Long amountTotal = number(object, "amount_total");
+            return sessions.insertFromEvent(tx, userId, credits, amountTotal == null ? 0 : amountTotal,
+                    stripeSessionId, string(object, "currency") == null ? "usd" : string(object, "currency"))
+                    .chain(() -> sessions.lockByStripeId(tx, stripeSessionId));
+        });
+    }
+
+    private static Uni<Result> ignored() {
+        return Uni.createFrom().item(Result.IGNORED);
+    }
+
+    private static String describe(Throwable failure) {
+        String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+        return message.length() > 1000 ? message.substring(0, 1000) : message;
+    }
+
+    private static String string(JsonObject object, String field) {
+        return object.getValue(field) instanceof String s && !s.isEmpty() ? s : null;
+    }
+
+    private static Long number(JsonObject object, String field) {
+        return object.getValue(field) instanceof Number n ? n.longValue() : null;
+    }
+
+    private static UUID uuid(Object value) {
+        try {
+            return value instanceof String s ? UUID.fromString(s) : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static Long positiveLong(Object value) {
+        try {
+            long parsed = value instanceof String s ? Long.parseLong(s) : value instanceof Number n ? n.longValue() : -1;
+            return parsed > 0 ? parsed : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}
