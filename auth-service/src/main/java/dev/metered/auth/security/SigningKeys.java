@@ -17,7 +17,7 @@ public class SigningKeys {
                        @ConfigProperty(name = SigningKeyConfigSourceFactory.VERIFY_KEYS) Optional<String> jwks) {
         if (activePem.isEmpty() || jwks.isEmpty()) {
             throw new IllegalStateException("AUTH_JWT_PRIVATE_KEY is not set: auth-service needs an RSA private key"
-                    + " (PKCS#8 PEM, 2048 bits or more) to sign access tokens; see docs/OPERATIONS.md");
+                    + " (PKCS#8 PEM, 2048 bits or more) to sign access tokens; see docs/RUNBOOK.md");
         }
         this.active = SigningKey.fromPrivatePem(activePem.get());
         this.jwks = jwks.get();
