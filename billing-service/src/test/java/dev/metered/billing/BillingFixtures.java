@@ -4,13 +4,8 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.github.tomakehurst.wiremock.client.WireMock;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import com.stripe.net.Webhook;
+import dev.metered.testing.AccessTokens;
 import dev.metered.testing.TestDatabase;
 import io.restassured.response.Response;
 import java.sql.Connection;
@@ -20,7 +15,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -32,19 +26,7 @@ final class BillingFixtures {
     }
 
     static String tokenFor(UUID userId) {
-        try {
-            RSAKey key = RSAKey.parse(ConfigProvider.getConfig().getValue("metered.test.jwt-private-jwk", String.class));
-            Instant now = Instant.now();
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(),
-                    new JWTClaimsSet.Builder().issuer("metered-auth").audience("metered").subject(userId.toString())
-                            .claim("groups", List.of("user")).claim("token_use", "access")
-                            .jwtID(UUID.randomUUID().toString()).issueTime(Date.from(now))
-                            .expirationTime(Date.from(now.plusSeconds(300))).build());
-            jwt.sign(new RSASSASigner(key));
-            return jwt.serialize();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return AccessTokens.forUser(userId);
     }
 
     static WireMock stripe() {
@@ -53,7 +35,7 @@ final class BillingFixtures {
 
     /** Delivers a Stripe event signed with the webhook secret, as Stripe does. */
     static Response deliver(String payload) {
-        return deliverSigned(payload, signature(payload, StripeAndAuthFake.WEBHOOK_SECRET, Instant.now().getEpochSecond()));
+        return deliverSigned(payload, signature(payload, StripeFake.WEBHOOK_SECRET, Instant.now().getEpochSecond()));
     }
 
     static Response deliverSigned(String payload, String stripeSignature) {

@@ -1,5 +1,6 @@
 package dev.metered.billing;
 
+import dev.metered.testing.AuthJwksResource;
 import dev.metered.testing.PostgresTestResource;
 import dev.metered.testing.ServiceFoundationContract;
 import io.quarkus.test.common.ResourceArg;
@@ -10,7 +11,8 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 @WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL,
         initArgs = @ResourceArg(name = "role", value = "metered_billing"))
-@WithTestResource(value = StripeAndAuthFake.class, scope = TestResourceScope.GLOBAL)
+@WithTestResource(value = StripeFake.class, scope = TestResourceScope.GLOBAL)
+@WithTestResource(value = AuthJwksResource.class, scope = TestResourceScope.GLOBAL)
 class BillingFoundationTest extends ServiceFoundationContract {
 
     @Override

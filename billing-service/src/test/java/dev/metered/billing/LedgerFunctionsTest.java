@@ -145,7 +145,8 @@ class LedgerFunctionsTest {
         UUID user = UUID.randomUUID();
         UUID job = UUID.randomUUID();
         assertSqlState("42501", () -> asRole("metered_worker", HOLD, user, 1L, "job:" + job + ":hold", job));
-        assertSqlState("42501", () -> asRole("metered_jobs", "SELECT applied FROM billing.capture(?)", "job:x:hold"));
+        assertSqlState("42501", () -> asRole("metered_worker", "SELECT applied FROM billing.adjust(?, 1, 'r', 'k', 'a')", user));
+        assertSqlState("42501", () -> asRole("metered_jobs", "SELECT applied FROM billing.topup(?, 5, 'evt_y', 'cs_y')", user));
         assertSqlState("42501", () -> asRole("metered_jobs", "SELECT applied FROM billing.adjust(?, 1, 'r', 'k', 'a')", user));
         assertSqlState("42501", () -> asRole("metered_ops", "SELECT applied FROM billing.topup(?, 5, 'evt_x', 'cs_x')", user));
         assertSqlState("42501", () -> asRole("metered_jobs", "SELECT count(*) FROM billing.credit_ledger"));

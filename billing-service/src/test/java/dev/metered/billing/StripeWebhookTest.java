@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class StripeWebhookTest {
 
-    private static final String SECRET = StripeAndAuthFake.WEBHOOK_SECRET;
+    private static final String SECRET = StripeFake.WEBHOOK_SECRET;
 
     @AfterAll
     static void everyAccountEqualsItsLedger() throws SQLException {
@@ -205,7 +205,7 @@ class StripeWebhookTest {
         String current = signature(payload, SECRET, now);
         String other = signature(payload, "whsec_some_other", now);
         deliverSigned(payload, other + "," + current.substring(current.indexOf("v1="))).then().statusCode(200);
-        String byPreviousSecret = signature(payload.replace("cus_2", "cus_3"), StripeAndAuthFake.PREVIOUS_WEBHOOK_SECRET, now);
+        String byPreviousSecret = signature(payload.replace("cus_2", "cus_3"), StripeFake.PREVIOUS_WEBHOOK_SECRET, now);
         deliverSigned(payload.replace("cus_2", "cus_3"), byPreviousSecret).then().statusCode(200);
     }
 

@@ -23,7 +23,9 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
  * Gives a test run its own freshly created, bootstrapped database, and points the service at it
- * through {@code DATABASE_URL} as the service's own role (init arg {@code role}).
+ * through {@code DATABASE_URL} as the service's own role (init arg {@code role}). Init arg
+ * {@code also-migrate} (comma-separated schemas, e.g. {@code billing}) first applies those
+ * owners' migrations, from their modules, as their roles: the functions a service calls exist.
  *
  * <p>The server is found in this order: {@code METERED_TEST_POSTGRES_URL} (a superuser libpq URL),
  * a server on localhost:5432 accepting {@code postgres} without a password, then Testcontainers
@@ -39,6 +41,7 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
     private static final Logger LOG = Logger.getLogger(PostgresTestResource.class);
 
     private String role;
+    private List<String> alsoMigrate = List.of();
     private PostgreSQLContainer container;
     private Server server;
     private String database;
@@ -70,6 +73,8 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
         if (role == null || !OWNER_ROLES.contains(role)) {
             throw new IllegalArgumentException("PostgresTestResource needs init arg role, one of " + OWNER_ROLES);
         }
+        String others = initArgs.getOrDefault("also-migrate", "");
+        alsoMigrate = others.isBlank() ? List.of() : List.of(others.split("\\s*,\\s*"));
     }
 
     @Override
@@ -85,6 +90,9 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
                 statement.execute(bootstrapSql());
             }
             String rolePassword = rolePasswordIfNeeded();
+            for (String schema : alsoMigrate) {
+                migrateOwner(schema, rolePassword);
+            }
             LOG.infof("Test database %s on %s:%d, service role %s", database, server.host(), server.port(), role);
 
             Map<String, String> config = new LinkedHashMap<>();
@@ -136,6 +144,20 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
         throw new IllegalStateException("No PostgreSQL for the tests: set " + SERVER_URL_ENV
                 + " to a superuser URL (postgresql://user:pass@host:5432/postgres), or run PostgreSQL on"
                 + " localhost:5432 with trust auth for user postgres (apt-get install postgresql), or start Docker.");
+    }
+
+    /** Runs another owner's migrations from its module (tests run in their module's folder). */
+    private void migrateOwner(String schema, String rolePassword) {
+        java.nio.file.Path migrations = java.nio.file.Path.of("..", schema + "-service", "src", "main", "resources", "db",
+                schema).toAbsolutePath().normalize();
+        if (!java.nio.file.Files.isDirectory(migrations)) {
+            throw new IllegalStateException("No migrations for schema " + schema + " at " + migrations);
+        }
+        org.flywaydb.core.Flyway.configure()
+                .dataSource(server.jdbcUrl(database), "metered_" + schema, rolePassword)
+                .schemas(schema).defaultSchema(schema).createSchemas(false)
+                .locations("filesystem:" + migrations)
+                .load().migrate();
     }
 
     private static boolean dockerAvailable() {

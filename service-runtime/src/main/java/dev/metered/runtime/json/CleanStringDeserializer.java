@@ -20,28 +20,10 @@ class CleanStringDeserializer extends StdScalarDeserializer<String> {
     @Override
     public String deserialize(JsonParser parser, DeserializationContext context) throws IOException {
         String value = StringDeserializer.instance.deserialize(parser, context);
-        if (value != null && !isStorable(value)) {
+        if (value != null && !StorableText.isStorable(value)) {
             return (String) context.handleWeirdStringValue(String.class, value,
                     "contains U+0000 or an unpaired surrogate");
         }
         return value;
-    }
-
-    static boolean isStorable(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\u0000') {
-                return false;
-            }
-            if (Character.isHighSurrogate(c)) {
-                if (i + 1 == value.length() || !Character.isLowSurrogate(value.charAt(i + 1))) {
-                    return false;
-                }
-                i++;
-            } else if (Character.isLowSurrogate(c)) {
-                return false;
-            }
-        }
-        return true;
     }
 }
