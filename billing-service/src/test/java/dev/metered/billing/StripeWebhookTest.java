@@ -48,6 +48,7 @@ class StripeWebhookTest {
         assertEquals("stripe:" + eventId + ":topup", TestDatabase.single(
                 "SELECT idempotency_key FROM billing.credit_ledger WHERE user_id = ?", user));
         assertEquals("processed", TestDatabase.single("SELECT status FROM billing.webhook_events WHERE event_id = ?", eventId));
+        assertEquals(eventId, TestDatabase.single("SELECT payload->>'id' FROM billing.webhook_events WHERE event_id = ?", eventId));
     }
 
     @Test

@@ -1,0 +1,45 @@
+package dev.metered.jobs.rest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.metered.jobs.Job;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+
+/** The JSON shapes of the jobs API. */
+public final class JobViews {
+
+    private static final ObjectMapper OUTPUT_READER = new ObjectMapper();
+
+    private JobViews() {
+    }
+
+    public record Submitted(UUID jobId, String status, long cost) {
+        static Submitted of(Job job) {
+            return new Submitted(job.id(), job.status(), job.cost());
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Detail(UUID jobId, String type, String status, long cost, int attempts, JsonNode output,
+                         String lastError, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+        static Detail of(Job job) {
+            return new Detail(job.id(), job.type(), job.status(), job.cost(), job.attempts(), parsedOutput(job),
+                    job.lastError(), job.createdAt(), job.updatedAt());
+        }
+    }
+
+    public record Page(List<Detail> items, String nextCursor) {
+    }
+
+    private static JsonNode parsedOutput(Job job) {
+        try {
+            return job.outputJson() == null ? null : OUTPUT_READER.readTree(job.outputJson());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("jobs.output of " + job.id() + " is not JSON", e);
+        }
+    }
+}
