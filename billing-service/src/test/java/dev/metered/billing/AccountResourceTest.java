@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.metered.testing.TestDatabase;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import java.sql.SQLException;
@@ -31,7 +32,7 @@ class AccountResourceTest {
     void balanceShowsAvailableAndHeldCredits() throws Exception {
         UUID user = BillingFixtures.userWithCredits(10);
         UUID job = UUID.randomUUID();
-        BillingFixtures.asRole("metered_jobs", "SELECT applied FROM billing.hold(?, ?, ?, ?)", user, 4L, "job:" + job + ":hold", job);
+        TestDatabase.asRole("metered_jobs", "SELECT applied FROM billing.hold(?, ?, ?, ?)", user, 4L, "job:" + job + ":hold", job);
         get(user, "/api/billing/balance").then().statusCode(200)
                 .body("user_id", equalTo(user.toString())).body("balance", equalTo(6)).body("held", equalTo(4));
     }
@@ -50,7 +51,7 @@ class AccountResourceTest {
         List<Long> holdIds = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             UUID job = UUID.randomUUID();
-            BillingFixtures.asRole("metered_jobs", "SELECT entry_id FROM billing.hold(?, ?, ?, ?)", user, 1L,
+            TestDatabase.asRole("metered_jobs", "SELECT entry_id FROM billing.hold(?, ?, ?, ?)", user, 1L,
                     "job:" + job + ":hold", job).forEach(id -> holdIds.add(((Number) id).longValue()));
         }
         List<Long> seen = new ArrayList<>();

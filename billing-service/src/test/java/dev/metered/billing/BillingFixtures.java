@@ -8,13 +8,8 @@ import com.stripe.net.Webhook;
 import dev.metered.testing.AccessTokens;
 import dev.metered.testing.TestDatabase;
 import io.restassured.response.Response;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -98,26 +93,6 @@ final class BillingFixtures {
                 user, kind)).longValue();
     }
 
-    /** Runs a query as one of the owner roles, as that service would; returns the first column of each row. */
-    static List<Object> asRole(String role, String sql, Object... parameters) throws SQLException {
-        try (Connection connection = TestDatabase.admin()) {
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("SET ROLE " + role);
-            }
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                for (int i = 0; i < parameters.length; i++) {
-                    statement.setObject(i + 1, parameters[i]);
-                }
-                List<Object> values = new ArrayList<>();
-                try (ResultSet rows = statement.executeQuery()) {
-                    while (rows.next()) {
-                        values.add(rows.getObject(1));
-                    }
-                }
-                return values;
-            }
-        }
-    }
 
     /** The invariant every test class ends with: each account equals its ledger. */
     static void assertNoLedgerDrift() throws SQLException {

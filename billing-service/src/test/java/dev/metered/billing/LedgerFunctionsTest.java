@@ -1,6 +1,6 @@
 package dev.metered.billing;
 
-import static dev.metered.billing.BillingFixtures.asRole;
+import static dev.metered.testing.TestDatabase.asRole;
 import static dev.metered.billing.BillingFixtures.balance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,6 +1,6 @@
 package dev.metered.billing;
 
-import static dev.metered.billing.BillingFixtures.asRole;
+import static dev.metered.testing.TestDatabase.asRole;
 import static dev.metered.billing.BillingFixtures.balance;
 import static dev.metered.billing.BillingFixtures.charge;
 import static dev.metered.billing.BillingFixtures.deliver;

@@ -89,7 +89,7 @@ class JobLifecycleTest {
     void aRunningJobCannotBeCancelled() throws Exception {
         JobsFixtures user = new JobsFixtures().credits(3);
         String jobId = submit(user);
-        JobsFixtures.asRole("metered_worker", "SELECT id FROM jobs.claim(?, 1000, 60, now())", "cancel-test-worker");
+        TestDatabase.asRole("metered_worker", "SELECT id FROM jobs.claim(?, 1000, 60, now())", "cancel-test-worker");
         user.request().post("/api/jobs/" + jobId + "/cancel").then().statusCode(409)
                 .contentType("application/problem+json").body("type", equalTo("urn:metered:problem:job-not-queued"));
         assertEquals(0, user.ledgerRows("release"));
@@ -105,7 +105,7 @@ class JobLifecycleTest {
                 if (turn.getAndIncrement() == 0) {
                     return "cancel:" + user.request().post("/api/jobs/" + jobId + "/cancel").statusCode();
                 }
-                return "claimed:" + JobsFixtures.asRole("metered_worker",
+                return "claimed:" + TestDatabase.asRole("metered_worker",
                         "SELECT count(*) FROM jobs.claim(?, 1000, 60, now()) c WHERE c.id = ?::uuid", "racer", jobId).get(0);
             });
             boolean cancelled = outcomes.contains("cancel:200");

@@ -97,9 +97,9 @@ class JobSubmissionTest {
     void aRefundOfSpentCreditsMakesTheNextJob402() throws Exception {
         JobsFixtures user = new JobsFixtures().credits(3);
         String jobId = user.submit(null, "{\"type\":\"echo\",\"input\":{}}").then().statusCode(201).extract().path("job_id");
-        JobsFixtures.asRole("metered_worker", "SELECT id FROM jobs.claim(?, 100, 60, now())", "refund-test-worker");
-        JobsFixtures.asRole("metered_worker", "SELECT jobs.complete(?::uuid, 'refund-test-worker', 1, '{}', now())", jobId);
-        JobsFixtures.asRole("metered_billing", "SELECT applied FROM billing.refund(?, 3, ?, 'ch_x')", user.user,
+        TestDatabase.asRole("metered_worker", "SELECT id FROM jobs.claim(?, 100, 60, now())", "refund-test-worker");
+        TestDatabase.asRole("metered_worker", "SELECT jobs.complete(?::uuid, 'refund-test-worker', 1, '{}', now())", jobId);
+        TestDatabase.asRole("metered_billing", "SELECT applied FROM billing.refund(?, 3, ?, 'ch_x')", user.user,
                 "evt_" + UUID.randomUUID());
         assertEquals(-1, user.balance());
         user.submit(null, "{\"type\":\"echo\",\"input\":{}}").then().statusCode(402);

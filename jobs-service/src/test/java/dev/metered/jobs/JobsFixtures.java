@@ -6,12 +6,7 @@ import dev.metered.testing.AccessTokens;
 import dev.metered.testing.TestDatabase;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -22,7 +17,7 @@ final class JobsFixtures {
     final String token = AccessTokens.forUser(user);
 
     JobsFixtures credits(long amount) throws SQLException {
-        asRole("metered_billing", "SELECT applied FROM billing.topup(?, ?, ?, 'test')", user, amount,
+        TestDatabase.asRole("metered_billing", "SELECT applied FROM billing.topup(?, ?, ?, 'test')", user, amount,
                 "evt_" + UUID.randomUUID());
         return this;
     }
@@ -53,29 +48,10 @@ final class JobsFixtures {
         return ((Number) TestDatabase.single("SELECT count(*) FROM jobs.jobs WHERE user_id = ?", user)).longValue();
     }
 
-    static List<Object> asRole(String role, String sql, Object... parameters) throws SQLException {
-        try (Connection connection = TestDatabase.admin()) {
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("SET ROLE " + role);
-            }
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                for (int i = 0; i < parameters.length; i++) {
-                    statement.setObject(i + 1, parameters[i]);
-                }
-                List<Object> values = new ArrayList<>();
-                try (ResultSet rows = statement.executeQuery()) {
-                    while (rows.next()) {
-                        values.add(rows.getObject(1));
-                    }
-                }
-                return values;
-            }
-        }
-    }
 
     /** Claims up to n queued jobs as a worker would; returns their ids. */
     static List<Object> claim(String worker, int n) throws SQLException {
-        return asRole("metered_worker", "SELECT id FROM jobs.claim(?, ?, 60, now())", worker, n);
+        return TestDatabase.asRole("metered_worker", "SELECT id FROM jobs.claim(?, ?, 60, now())", worker, n);
     }
 
     static void assertNoLedgerDrift() throws SQLException {

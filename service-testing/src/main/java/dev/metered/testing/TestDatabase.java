@@ -30,7 +30,29 @@ public final class TestDatabase {
 
     /** Runs a query as superuser and returns the first column of every row. */
     public static List<Object> column(String sql, Object... parameters) throws SQLException {
-        try (Connection connection = admin(); PreparedStatement statement = connection.prepareStatement(sql)) {
+        try (Connection connection = admin()) {
+            return firstColumn(connection, sql, parameters);
+        }
+    }
+
+    /**
+     * Runs a query as one of the owner roles (metered_jobs, metered_worker, …), with exactly the
+     * grants that service has: what another service would see and be allowed to do.
+     */
+    public static List<Object> asRole(String role, String sql, Object... parameters) throws SQLException {
+        if (!PostgresTestResource.OWNER_ROLES.contains(role)) {
+            throw new IllegalArgumentException("not an owner role: " + role);
+        }
+        try (Connection connection = admin()) {
+            try (java.sql.Statement statement = connection.createStatement()) {
+                statement.execute("SET ROLE " + role);
+            }
+            return firstColumn(connection, sql, parameters);
+        }
+    }
+
+    private static List<Object> firstColumn(Connection connection, String sql, Object... parameters) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < parameters.length; i++) {
                 statement.setObject(i + 1, parameters[i]);
             }

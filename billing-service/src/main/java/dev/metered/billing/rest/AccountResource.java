@@ -3,10 +3,9 @@ package dev.metered.billing.rest;
 import dev.metered.billing.LedgerEntry;
 import dev.metered.billing.repository.AccountRepository;
 import dev.metered.runtime.problem.Problem;
-import dev.metered.runtime.problem.ProblemException;
+import dev.metered.runtime.paging.KeysetPage;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -31,8 +30,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @APIResponse(responseCode = "401", description = "Missing or invalid access token",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class AccountResource {
-
-    static final int MAX_PAGE = 200;
 
     public record BalanceView(UUID userId, long balance, long held) {
     }
@@ -64,30 +61,26 @@ public class AccountResource {
     @Operation(summary = "The user's ledger entries, newest first, in pages")
     @APIResponse(responseCode = "400", description = "Invalid limit or cursor",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<LedgerPage> ledger(@QueryParam("limit") @DefaultValue("50") String limitParam,
-                                  @QueryParam("cursor") String cursorParam) {
-        int limit = parseLimit(limitParam);
-        LedgerCursor cursor = cursorParam == null || cursorParam.isEmpty() ? null : LedgerCursor.decode(cursorParam);
+    public Uni<LedgerPage> ledger(@QueryParam("limit") String limitParam, @QueryParam("cursor") String cursorParam) {
+        int limit = KeysetPage.limit(limitParam);
+        KeysetPage.Cursor cursor = KeysetPage.cursor(cursorParam);
+        Long beforeId = cursor == null ? null : entryId(cursor.id());
         UUID user = UUID.fromString(token.getSubject());
-        return accounts.ledgerPage(user, cursor == null ? null : cursor.createdAt(), cursor == null ? null : cursor.id(),
-                limit + 1).map(entries -> {
-                    boolean more = entries.size() > limit;
-                    List<LedgerEntry> page = more ? entries.subList(0, limit) : entries;
-                    return new LedgerPage(page.stream().map(e -> new LedgerItem(e.id(), e.amount(), e.kind(),
-                            e.reference(), e.createdAt())).toList(),
-                            more ? LedgerCursor.after(page.get(page.size() - 1)).encode() : null);
-                });
+        return accounts.ledgerPage(user, cursor == null ? null : cursor.createdAt(), beforeId, limit + 1).map(entries -> {
+            boolean more = entries.size() > limit;
+            List<LedgerEntry> page = more ? entries.subList(0, limit) : entries;
+            LedgerEntry last = page.isEmpty() ? null : page.get(page.size() - 1);
+            return new LedgerPage(page.stream().map(e -> new LedgerItem(e.id(), e.amount(), e.kind(), e.reference(),
+                    e.createdAt())).toList(),
+                    more ? new KeysetPage.Cursor(last.createdAt(), Long.toString(last.id())).encode() : null);
+        });
     }
 
-    private static int parseLimit(String value) {
+    private static long entryId(String id) {
         try {
-            int limit = Integer.parseInt(value);
-            if (limit >= 1 && limit <= MAX_PAGE) {
-                return limit;
-            }
+            return Long.parseLong(id);
         } catch (NumberFormatException e) {
-            // answered below
+            throw KeysetPage.invalidCursor();
         }
-        throw ProblemException.invalidField("limit", "must be a whole number from 1 to " + MAX_PAGE);
     }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.metered.jobs.Job;
 import dev.metered.jobs.service.JobService;
 import dev.metered.runtime.problem.Problem;
-import dev.metered.runtime.problem.ProblemException;
+import dev.metered.runtime.paging.KeysetPage;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
@@ -12,7 +12,6 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -40,8 +39,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @APIResponse(responseCode = "401", description = "Missing or invalid access token",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class JobResource {
-
-    static final int MAX_PAGE = 200;
 
     public record SubmitRequest(@NotBlank @Size(max = 64) String type, @NotNull JsonNode input,
                                 String idempotencyKey) {
@@ -93,22 +90,32 @@ public class JobResource {
     @APIResponse(responseCode = "400", description = "Invalid status, limit or cursor",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<JobViews.Page> list(@QueryParam("status") String status,
-                                   @QueryParam("limit") @DefaultValue("50") String limit,
+                                   @QueryParam("limit") String limit,
                                    @QueryParam("cursor") String cursor) {
         return page(status, null, limit, cursor);
     }
 
     Uni<JobViews.Page> page(String status, String type, String limitParam, String cursorParam) {
-        int limit = parseLimit(limitParam);
-        JobCursor cursor = cursorParam == null || cursorParam.isEmpty() ? null : JobCursor.decode(cursorParam);
+        int limit = KeysetPage.limit(limitParam);
+        KeysetPage.Cursor cursor = KeysetPage.cursor(cursorParam);
+        UUID beforeId = cursor == null ? null : jobId(cursor.id());
         return jobs.page(user(), status == null || status.isEmpty() ? null : status, type,
-                cursor == null ? null : cursor.createdAt(), cursor == null ? null : cursor.id(), limit + 1)
+                cursor == null ? null : cursor.createdAt(), beforeId, limit + 1)
                 .map(found -> {
                     boolean more = found.size() > limit;
                     List<Job> shown = more ? found.subList(0, limit) : found;
+                    Job last = shown.isEmpty() ? null : shown.get(shown.size() - 1);
                     return new JobViews.Page(shown.stream().map(JobViews.Detail::of).toList(),
-                            more ? JobCursor.after(shown.get(shown.size() - 1)).encode() : null);
+                            more ? new KeysetPage.Cursor(last.createdAt(), last.id().toString()).encode() : null);
                 });
+    }
+
+    private static UUID jobId(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw KeysetPage.invalidCursor();
+        }
     }
 
     @POST
@@ -125,17 +132,5 @@ public class JobResource {
 
     private UUID user() {
         return UUID.fromString(token.getSubject());
-    }
-
-    private static int parseLimit(String value) {
-        try {
-            int limit = Integer.parseInt(value);
-            if (limit >= 1 && limit <= MAX_PAGE) {
-                return limit;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw ProblemException.invalidField("limit", "must be a whole number from 1 to " + MAX_PAGE);
     }
 }

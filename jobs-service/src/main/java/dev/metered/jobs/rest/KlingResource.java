@@ -7,7 +7,6 @@ import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -82,7 +81,7 @@ public class KlingResource {
     @GET
     @Path("/jobs")
     @Operation(summary = "Deprecated: GET /api/jobs limited to video.kling jobs", deprecated = true)
-    public Uni<JobViews.Page> list(@QueryParam("status") String status, @QueryParam("limit") @DefaultValue("50") String limit,
+    public Uni<JobViews.Page> list(@QueryParam("status") String status, @QueryParam("limit") String limit,
                                    @QueryParam("cursor") String cursor) {
         return jobs.page(status, TYPE, limit, cursor);
     }

@@ -1,0 +1,65 @@
+package dev.metered.runtime.paging;
+
+import dev.metered.runtime.problem.ProblemException;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+
+/**
+ * Keyset paging on {@code (created_at, id)}, newest first: the {@code limit} parameter and the
+ * opaque {@code cursor} that names the last row a page showed. Rows never skip or repeat
+ * between pages, however many are inserted meanwhile.
+ */
+public final class KeysetPage {
+
+    public static final int MAX_LIMIT = 200;
+
+    private KeysetPage() {
+    }
+
+    /** A position in the order: the row a page ended with. */
+    public record Cursor(OffsetDateTime createdAt, String id) {
+
+        public String encode() {
+            return Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString((createdAt + "|" + id).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** {@code limit} from 1 to {@value #MAX_LIMIT}, default 50; 400 otherwise. */
+    public static int limit(String value) {
+        if (value == null || value.isEmpty()) {
+            return 50;
+        }
+        try {
+            int limit = Integer.parseInt(value);
+            if (limit >= 1 && limit <= MAX_LIMIT) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ProblemException.invalidField("limit", "must be a whole number from 1 to " + MAX_LIMIT);
+    }
+
+    /** The cursor a previous page returned, or null for the first page; 400 for anything else. */
+    public static Cursor cursor(String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        try {
+            String[] parts = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8).split("\\|", 2);
+            if (parts.length == 2 && !parts[1].isEmpty()) {
+                return new Cursor(OffsetDateTime.parse(parts[0]), parts[1]);
+            }
+        } catch (IllegalArgumentException | DateTimeParseException e) {
+            // answered below
+        }
+        throw invalidCursor();
+    }
+
+    public static ProblemException invalidCursor() {
+        return ProblemException.invalidField("cursor", "is not a cursor this API returned");
+    }
+}
