@@ -9,7 +9,8 @@ import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
 @WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL,
-        initArgs = @ResourceArg(name = "role", value = "metered_worker"))
+        initArgs = { @ResourceArg(name = "role", value = "metered_worker"),
+                @ResourceArg(name = "also-migrate", value = "billing,jobs") })
 class WorkerFoundationTest extends ServiceFoundationContract {
 
     @Override

@@ -1,0 +1,91 @@
+package dev.metered.worker;
+
+import dev.metered.runtime.config.DatabaseUrl;
+import dev.metered.worker.claim.QueueListener;
+import dev.metered.worker.config.WorkerConfig;
+import dev.metered.worker.execute.JobExecutor;
+import dev.metered.worker.heartbeat.HeartbeatStore;
+import dev.metered.worker.queue.JobQueue;
+import dev.metered.worker.rescue.StaleJobRescuer;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.SslMode;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** Builds workers from the configuration; tests build several with different ids. */
+@ApplicationScoped
+public class WorkerFactory {
+
+    private final WorkerConfig config;
+    private final Vertx vertx;
+    private final Clock clock;
+    private final JobQueue queue;
+    private final JobExecutor executor;
+    private final HeartbeatStore heartbeats;
+    private final StaleJobRescuer rescuer;
+    private final String databaseUrl;
+
+    public WorkerFactory(WorkerConfig config, Vertx vertx, Clock clock, JobQueue queue, JobExecutor executor,
+                         HeartbeatStore heartbeats, StaleJobRescuer rescuer,
+                         @ConfigProperty(name = "DATABASE_URL") String databaseUrl) {
+        this.config = config;
+        this.vertx = vertx;
+        this.clock = clock;
+        this.queue = queue;
+        this.executor = executor;
+        this.heartbeats = heartbeats;
+        this.rescuer = rescuer;
+        this.databaseUrl = databaseUrl;
+    }
+
+    /** The worker named by WORKER_ID (default hostname-pid). */
+    public Worker create() {
+        return create(config.id().filter(id -> !id.isBlank()).orElseGet(WorkerFactory::defaultId));
+    }
+
+    public Worker create(String id) {
+        return create(id, config.concurrency());
+    }
+
+    public Worker create(String id, int concurrency) {
+        var settings = new Worker.Settings(id, concurrency, config.batchSize(),
+                Duration.ofMillis(config.pollIntervalMs()), config.staleSeconds(),
+                Duration.ofSeconds(config.heartbeatSeconds()), Duration.ofSeconds(config.rescueIntervalSeconds()));
+        PgConnectOptions listenOptions = listenOptions();
+        return new Worker(settings, vertx, clock, queue, executor, heartbeats, rescuer,
+                wake -> new QueueListener(vertx.getDelegate(), listenOptions, wake));
+    }
+
+    private PgConnectOptions listenOptions() {
+        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+        var options = new PgConnectOptions().setHost(url.host()).setPort(url.port()).setDatabase(url.database())
+                .addProperty("application_name", "metered-worker-listen");
+        if (url.user() != null) {
+            options.setUser(url.user());
+        }
+        if (url.password() != null) {
+            options.setPassword(url.password());
+        }
+        String sslMode = url.parameters().get("sslmode");
+        if (sslMode != null && !sslMode.isBlank()) {
+            options.setSslMode(SslMode.of(sslMode));
+        }
+        return options;
+    }
+
+    static String defaultId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = System.getenv().getOrDefault("HOSTNAME", "worker");
+        }
+        return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+    }
+}
