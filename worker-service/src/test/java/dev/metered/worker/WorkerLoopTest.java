@@ -219,7 +219,7 @@ class WorkerLoopTest {
     @Test
     void aCrashedWorkerRestartedWithItsIdFreesItsJobAtOnceAndItSucceedsOnce() throws Exception {
         UUID user = userWithCredits(10);
-        UUID job = submit(user, "echo", new JsonObject().put("simulate", new JsonObject().put("latency_ms", 300)), 10, 3);
+        UUID job = submit(user, "echo", new JsonObject().put("simulate", new JsonObject().put("latency_ms", 1500)), 10, 3);
         String id = "crashy-" + UUID.randomUUID();
         Worker first = start(id);
         await(() -> first.inFlight() == 1, WITHIN, "the job to be claimed");
