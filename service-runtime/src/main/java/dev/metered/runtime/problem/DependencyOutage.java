@@ -1,5 +1,6 @@
 package dev.metered.runtime.problem;
 
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import java.net.ConnectException;
@@ -10,12 +11,27 @@ import java.util.concurrent.TimeoutException;
  * they become 503 with Retry-After: clients and the gateway retry, and alerts do not page
  * for a stack trace that is only an outage.
  */
-final class DependencyOutage {
+public final class DependencyOutage {
 
     private DependencyOutage() {
     }
 
-    static boolean causedBy(Throwable failure) {
+    /** Worth retrying after a pause: the database is unavailable, or the pool is full. */
+    public static boolean isTransient(Throwable failure) {
+        return causedBy(failure) || poolExhausted(failure);
+    }
+
+    /** The pool's wait queue is full: this service has more work than it accepts. */
+    public static boolean poolExhausted(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConnectionPoolTooBusyException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static boolean causedBy(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ConnectException || t instanceof ClosedConnectionException
                     || t instanceof TimeoutException || isPoolTimeout(t) || isUnavailableState(t)) {

@@ -97,6 +97,10 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
+        if (DependencyOutage.poolExhausted(e)) {
+            LOG.warn("Database pool wait queue full: shedding load");
+            return problem(ProblemException.overloaded(1, "The service is busy; retry shortly."));
+        }
         if (DependencyOutage.causedBy(e)) {
             LOG.warnf("Database unavailable: %s", e.toString());
             return problem(ProblemException.dependencyUnavailable(2));

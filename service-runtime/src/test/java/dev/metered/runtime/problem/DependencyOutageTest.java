@@ -3,6 +3,7 @@ package dev.metered.runtime.problem;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
@@ -25,6 +26,13 @@ class DependencyOutageTest {
         assertTrue(DependencyOutage.causedBy(new PgException("terminating connection", "FATAL", "57P01", null)));
         assertTrue(DependencyOutage.causedBy(new PgException("the database system is starting up", "FATAL", "57P03", null)));
         assertTrue(DependencyOutage.causedBy(new PgException("connection failure", "FATAL", "08006", null)));
+    }
+
+    @Test
+    void aFullPoolQueueIsOverloadNotAnOutage() {
+        RuntimeException busy = new RuntimeException(new ConnectionPoolTooBusyException("max wait queue size of 128"));
+        assertTrue(DependencyOutage.poolExhausted(busy));
+        assertFalse(DependencyOutage.poolExhausted(new ConnectException("refused")));
     }
 
     @Test

@@ -1,11 +1,13 @@
 package dev.metered.worker.queue;
 
+import dev.metered.runtime.problem.DependencyOutage;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -64,18 +66,27 @@ public class JobQueue {
                 });
     }
 
-    /** False when this worker no longer holds this attempt (fenced): nothing changed. */
+    /**
+     * False when this worker no longer holds this attempt (fenced): nothing changed. Settling is
+     * retried through a full pool or a dropped connection rather than left to the lease's expiry;
+     * a retry after a lost commit is fenced off, so it can never settle twice.
+     */
     public Uni<Boolean> complete(UUID jobId, String worker, int attempt, JsonObject output, Instant now) {
-        return pool.preparedQuery(COMPLETE).execute(Tuple.of(jobId, worker, attempt, output, at(now)))
+        return settle(pool.preparedQuery(COMPLETE).execute(Tuple.of(jobId, worker, attempt, output, at(now))))
                 .map(rows -> Boolean.TRUE.equals(rows.iterator().next().getBoolean("completed")));
     }
 
     /** The job's new status (queued, dead, failed), or null when this worker no longer holds this attempt. */
     public Uni<String> fail(UUID jobId, String worker, int attempt, String error, boolean retryable, Instant retryAt,
                             Instant now) {
-        return pool.preparedQuery(FAIL)
-                .execute(Tuple.from(List.of(jobId, worker, attempt, error, retryable, at(retryAt), at(now))))
+        return settle(pool.preparedQuery(FAIL)
+                .execute(Tuple.from(List.of(jobId, worker, attempt, error, retryable, at(retryAt), at(now)))))
                 .map(rows -> rows.iterator().next().getString("status"));
+    }
+
+    private static <T> Uni<T> settle(Uni<T> call) {
+        return call.onFailure(DependencyOutage::isTransient).retry()
+                .withBackOff(Duration.ofMillis(50), Duration.ofSeconds(2)).atMost(10);
     }
 
     public Uni<Integer> handBack(String worker, Collection<UUID> jobIds, Instant now) {
