@@ -2,18 +2,32 @@
 -- and attempts; under a generic plan PostgreSQL may scan the partial index of running jobs
 -- instead of the primary key, which halves the drain rate as soon as dead index entries
 -- accumulate (seen by bench/queue-drain.sh). They now lock the row by its primary key and
--- check the fence afterwards; what they do is unchanged.
+-- check the fence afterwards, in one place; what they do is unchanged.
 
-CREATE OR REPLACE FUNCTION jobs.complete(p_job_id uuid, p_worker text, p_attempt integer, p_output jsonb,
-                                         p_now timestamptz)
-RETURNS boolean
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+-- The fence: the job locked by primary key if p_worker still holds this attempt of it, else NULL.
+CREATE FUNCTION jobs.lock_held_attempt(p_job_id uuid, p_worker text, p_attempt integer) RETURNS jobs.jobs
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     job jobs.jobs;
 BEGIN
     SELECT * INTO job FROM jobs.jobs WHERE id = p_job_id FOR UPDATE;
     IF NOT FOUND OR job.status <> 'running' OR job.locked_by IS DISTINCT FROM p_worker
             OR job.attempts <> p_attempt THEN
+        RETURN NULL;
+    END IF;
+    RETURN job;
+END
+$$;
+REVOKE ALL ON FUNCTION jobs.lock_held_attempt(uuid, text, integer) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION jobs.complete(p_job_id uuid, p_worker text, p_attempt integer, p_output jsonb,
+                                         p_now timestamptz)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    job jobs.jobs := jobs.lock_held_attempt(p_job_id, p_worker, p_attempt);
+BEGIN
+    IF job.id IS NULL THEN
         RETURN false;
     END IF;
     UPDATE jobs.jobs
@@ -29,11 +43,9 @@ CREATE OR REPLACE FUNCTION jobs.fail(p_job_id uuid, p_worker text, p_attempt int
 RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    job jobs.jobs;
+    job jobs.jobs := jobs.lock_held_attempt(p_job_id, p_worker, p_attempt);
 BEGIN
-    SELECT * INTO job FROM jobs.jobs WHERE id = p_job_id FOR UPDATE;
-    IF NOT FOUND OR job.status <> 'running' OR job.locked_by IS DISTINCT FROM p_worker
-            OR job.attempts <> p_attempt THEN
+    IF job.id IS NULL THEN
         RETURN NULL;
     END IF;
     UPDATE jobs.jobs

@@ -1,6 +1,5 @@
 package dev.metered.worker;
 
-import static dev.metered.worker.JobFixtures.assertNoLedgerDrift;
 import static dev.metered.worker.JobFixtures.await;
 import static dev.metered.worker.JobFixtures.ledger;
 import static dev.metered.worker.JobFixtures.row;
@@ -10,80 +9,34 @@ import static dev.metered.worker.JobFixtures.userWithCredits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.metered.testing.PostgresTestResource;
 import dev.metered.testing.TestDatabase;
 import dev.metered.worker.execute.JobExecutor.Outcome;
 import dev.metered.worker.queue.ClaimedJob;
 import dev.metered.worker.queue.JobQueue;
 import dev.metered.worker.rescue.StaleJobRescuer;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.vertx.core.json.JsonObject;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Leases: expiry and rescue (just before / just after the horizon, at max attempts), renewal, fencing, heartbeats. */
 @QuarkusTest
 @TestProfile(ManualWorkers.class)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL,
-        initArgs = { @ResourceArg(name = "role", value = "metered_worker"),
-                @ResourceArg(name = "also-migrate", value = "billing,jobs") })
-class FencingAndRescueTest {
+class FencingAndRescueTest extends ManualWorkerTest {
 
-    private static final Duration WITHIN = Duration.ofSeconds(20);
     private static final int LEASE = 300;
-
-    @Inject
-    WorkerFactory workers;
 
     @Inject
     JobQueue queue;
 
     @Inject
     StaleJobRescuer rescuer;
-
-    @Inject
-    TestClock clock;
-
-    private final List<Worker> started = new ArrayList<>();
-
-    @BeforeEach
-    void emptyQueue() throws Exception {
-        JobFixtures.emptyQueue();
-    }
-
-    @AfterEach
-    void stopWorkers() throws Exception {
-        for (Worker worker : started) {
-            if (worker.running()) {
-                worker.stop(Duration.ZERO).await().atMost(Duration.ofSeconds(10));
-            }
-        }
-        assertNoLedgerDrift();
-    }
-
-    private Worker start(String id) {
-        return start(id, 16);
-    }
-
-    /** A worker with concurrency 1 and one job in flight claims nothing more: it stands for a paused one. */
-    private Worker start(String id, int concurrency) {
-        Worker worker = workers.create(id, concurrency);
-        started.add(worker);
-        worker.start().await().atMost(Duration.ofSeconds(10));
-        return worker;
-    }
 
     /** A worker that claims and then goes silent (paused, partitioned, or gone). */
     private ClaimedJob claimAsGhost(String ghost) {

@@ -1,6 +1,5 @@
 package dev.metered.worker;
 
-import static dev.metered.worker.JobFixtures.assertNoLedgerDrift;
 import static dev.metered.worker.JobFixtures.attempts;
 import static dev.metered.worker.JobFixtures.await;
 import static dev.metered.worker.JobFixtures.awaitStatus;
@@ -14,12 +13,8 @@ import static dev.metered.worker.JobFixtures.userWithCredits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.metered.testing.PostgresTestResource;
 import dev.metered.testing.TestDatabase;
 import dev.metered.worker.execute.JobExecutor.Outcome;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.vertx.core.json.JsonArray;
@@ -27,7 +22,6 @@ import io.vertx.core.json.JsonObject;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,49 +29,13 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The claim / execute / complete / fail loop, checked item by item against real PostgreSQL. */
 @QuarkusTest
 @TestProfile(ManualWorkers.class)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL,
-        initArgs = { @ResourceArg(name = "role", value = "metered_worker"),
-                @ResourceArg(name = "also-migrate", value = "billing,jobs") })
-class WorkerLoopTest {
+class WorkerLoopTest extends ManualWorkerTest {
 
-    private static final Duration WITHIN = Duration.ofSeconds(20);
-
-    @Inject
-    WorkerFactory workers;
-
-    @Inject
-    TestClock clock;
-
-    private final List<Worker> started = new ArrayList<>();
-
-    @BeforeEach
-    void emptyQueue() throws Exception {
-        JobFixtures.emptyQueue();
-    }
-
-    @AfterEach
-    void stopWorkers() throws Exception {
-        for (Worker worker : started) {
-            if (worker.running()) {
-                worker.stop(Duration.ZERO).await().atMost(Duration.ofSeconds(10));
-            }
-        }
-        assertNoLedgerDrift();
-    }
-
-    private Worker start(String id) {
-        Worker worker = workers.create(id);
-        started.add(worker);
-        worker.start().await().atMost(Duration.ofSeconds(10));
-        return worker;
-    }
 
     @Test
     void aJobSucceedsWithOneHoldOneCaptureAndItsOutputStored() throws Exception {
