@@ -15,7 +15,7 @@
   let refreshTimer = null;
   let refreshing = null;
   let refreshAgain = null;
-  const lists = {};
+  let refreshCount = 0;
 
   class Unauthorized extends Error {}
 
@@ -399,16 +399,18 @@
   }
 
   // A paged list: the first page replaces the table, "load more" appends the next one.
-  function pagedList(name, { url, bodyId, moreId, emptyId, errorId, label, renderRow }) {
-    const state = { cursor: null, loading: false };
-    lists[name] = state;
+  function pagedList({ url, bodyId, moreId, emptyId, errorId, label, renderRow }) {
+    // only the latest load renders: an earlier answer (another status filter) arriving late is dropped
+    const state = { cursor: null, seq: 0 };
     async function load(append) {
       const errorEl = $(errorId);
       const { path, query } = url();
       const params = new URLSearchParams(query);
       params.set('limit', String(PAGE_SIZE));
       if (append && state.cursor) params.set('cursor', state.cursor);
+      const seq = ++state.seq;
       const result = await admin(`${path}?${params}`);
+      if (seq !== state.seq) return;
       if (!result.ok || !result.body || !Array.isArray(result.body.items)) {
         show(errorEl, `${label}: ${problemText(result)}`, 'bad');
         return;
@@ -499,7 +501,7 @@
     return row;
   }
 
-  const loadWebhooks = pagedList('webhooks', {
+  const loadWebhooks = pagedList({
     url: () => {
       const status = $('webhook-status').value;
       return { path: '/api/ops/webhook-events', query: status ? { status } : {} };
@@ -558,7 +560,7 @@
     return row;
   }
 
-  const loadDeadLetters = pagedList('deadLetters', {
+  const loadDeadLetters = pagedList({
     url: () => ({ path: '/api/ops/dead-letters', query: {} }),
     bodyId: 'deadletters-body',
     moreId: 'deadletters-more',
@@ -749,9 +751,10 @@
     }))).then(() => {
       if (myGeneration !== generation) return;
       refreshing = null;
-      const t = formatTime(new Date().toISOString());
-      $('last-refresh').textContent = `Updated ${t.slice(11)}`;
-      document.body.dataset.refreshedAt = t;
+      refreshCount += 1;
+      $('last-refresh').textContent = `Updated ${formatTime(new Date().toISOString()).slice(11)}`;
+      // lets a test wait for the end of a refresh
+      document.body.dataset.refreshes = String(refreshCount);
     });
     return refreshing;
   }
