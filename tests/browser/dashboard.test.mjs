@@ -63,9 +63,9 @@ async function settle(page) {
 
 const row = (page, id) => page.locator(`#webhooks-body tr[data-event-id=${JSON.stringify(id)}]`);
 
-async function waitForRefresh(page, after = '') {
-  await page.waitForFunction((prev) => document.body.dataset.refreshedAt && document.body.dataset.refreshedAt !== prev,
-    after, { timeout: WAIT });
+// The dashboard counts its finished refreshes in <body data-refreshes>.
+async function waitForRefresh(page, after = 0) {
+  await page.waitForFunction((prev) => Number(document.body.dataset.refreshes || 0) > prev, after, { timeout: WAIT });
 }
 
 // The first list page, then "Load more" until the row shows up or there are no more pages.
@@ -92,8 +92,7 @@ async function showStatus(page, status) {
 }
 
 async function refreshNow(page) {
-  const before = await page.evaluate(() => document.body.dataset.refreshedAt || '');
-  await page.waitForTimeout(1100); // refreshedAt has a resolution of one second
+  const before = await page.evaluate(() => Number(document.body.dataset.refreshes || 0));
   await page.locator('#refresh-now').click();
   await waitForRefresh(page, before);
 }
@@ -199,7 +198,7 @@ async function main() {
       await page.waitForFunction((id) => {
         const el = document.getElementById('webhooks-outcome');
         return !el.hidden && el.dataset.eventId === id;
-      }, eventId);
+      }, eventId, { timeout: 30000 }); // the service waits up to its reprocess-wait for billing's attempt
       const outcome = (await page.locator('#webhooks-outcome').textContent()).trim();
       const result = await page.locator('#webhooks-outcome').getAttribute('data-result');
       console.log(`   outcome: ${outcome}`);
