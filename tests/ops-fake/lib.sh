@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the run-*.sh scripts here: starts tests/ops-fake/server.mjs on a free port and stops
 # it when the calling script exits. After start_fake: FAKE_URL, FAKE_PID, and ADMIN_TOKEN exported.
 fake_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -6,7 +7,8 @@ start_fake() {
   local state="$1" work
   work="$(mktemp -d)"
   command -v node >/dev/null || { echo "ops-fake: node is required" >&2; return 1; }
-  export ADMIN_TOKEN="fake-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+  ADMIN_TOKEN="fake-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+  export ADMIN_TOKEN
   node "$fake_dir/server.mjs" --port 0 --port-file "$work/port" --state "$state" >"$work/fake.log" 2>&1 &
   FAKE_PID=$!
   trap 'kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; rm -rf "'"$work"'"' EXIT

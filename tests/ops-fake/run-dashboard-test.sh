@@ -4,6 +4,7 @@
 # Usage: tests/ops-fake/run-dashboard-test.sh   (SCREENSHOT_PATH=FILE.png to keep a screenshot)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=tests/ops-fake/lib.sh
 . "$here/lib.sh"
 
 start_fake webhook_failed

@@ -5,6 +5,7 @@
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 test_monitor="$here/../../bin/test-monitor"
+# shellcheck source=tests/ops-fake/lib.sh
 . "$here/lib.sh"
 
 start_fake healthy || exit 1
