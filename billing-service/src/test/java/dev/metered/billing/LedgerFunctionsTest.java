@@ -141,6 +141,27 @@ class LedgerFunctionsTest {
     }
 
     @Test
+    void anAdjustmentCannotTakeTheBalanceBelowZeroButItsReplayStillAnswers() throws Exception {
+        UUID user = BillingFixtures.userWithCredits(3);
+        String adjust = "SELECT applied FROM billing.adjust(?, ?, ?, ?, ?)";
+        assertSqlState("MB402", () -> asRole("metered_ops", adjust, user, -4L, "chargeback", "ticket-40", "ops:bob"));
+        assertEquals(List.of(true), asRole("metered_ops", adjust, user, -3L, "chargeback", "ticket-41", "ops:bob"));
+        assertEquals(List.of(false), asRole("metered_ops", adjust, user, -3L, "chargeback", "ticket-41", "ops:bob"));
+        assertEquals(0, balance(user));
+    }
+
+    @Test
+    void opsReadsThroughItsViewsOnly() throws Exception {
+        UUID user = BillingFixtures.userWithCredits(2);
+        assertEquals(List.of(2L), asRole("metered_ops", "SELECT balance FROM billing.ops_accounts WHERE user_id = ?", user));
+        assertEquals(List.of(2L), asRole("metered_ops", "SELECT sum(amount)::bigint FROM billing.ops_ledger WHERE user_id = ?", user));
+        assertEquals(List.of(0L), asRole("metered_ops", "SELECT count(*) FROM billing.ops_ledger_drift"));
+        assertSqlState("42501", () -> asRole("metered_ops", "SELECT count(*) FROM billing.credit_ledger"));
+        assertSqlState("42501", () -> asRole("metered_ops", "SELECT payload FROM billing.webhook_events"));
+        assertSqlState("42501", () -> asRole("metered_jobs", "SELECT count(*) FROM billing.ops_ledger"));
+    }
+
+    @Test
     void eachRoleMayCallOnlyWhatItNeeds() throws Exception {
         UUID user = UUID.randomUUID();
         UUID job = UUID.randomUUID();

@@ -12,6 +12,8 @@ public interface BillingConfig {
 
     Stripe stripe();
 
+    Reprocess reprocess();
+
     interface Checkout {
         /** {@code STRIPE_CREDIT_PRICE_CENTS}: the price of one credit, in the currency's minor unit. */
         long priceCents();
@@ -48,5 +50,10 @@ public interface BillingConfig {
         Duration webhookTolerance();
 
         Duration timeout();
+    }
+
+    interface Reprocess {
+        /** Operators' reprocess requests whose notification was missed are served within this. */
+        Duration sweepInterval();
     }
 }
