@@ -29,11 +29,14 @@ public class JobService {
 
     private final JobRepository jobs;
     private final Pricing pricing;
+    private final JobMetrics metrics;
     private final int maxAttempts;
 
-    public JobService(JobRepository jobs, Pricing pricing, @ConfigProperty(name = "jobs.max-attempts") int maxAttempts) {
+    public JobService(JobRepository jobs, Pricing pricing, JobMetrics metrics,
+                      @ConfigProperty(name = "jobs.max-attempts") int maxAttempts) {
         this.jobs = jobs;
         this.pricing = pricing;
+        this.metrics = metrics;
         this.maxAttempts = maxAttempts;
     }
 
@@ -55,14 +58,24 @@ public class JobService {
         if (inputJson.length() > MAX_INPUT_CHARS) {
             throw ProblemException.invalidField("input", "must be at most " + MAX_INPUT_CHARS + " characters of JSON");
         }
+        // the repository's Uni completes after the commit (or the rollback): count only then
         return jobs.submit(userId, type, inputJson, cost, maxAttempts, key)
-                .onFailure(JobService::insufficientCredits).transform(failure -> new ProblemException(
-                        new Problem("urn:metered:problem:insufficient-credits", "Payment Required", 402,
-                                "The balance does not cover the " + cost + " credits this job costs.", null), Map.of()))
+                .onFailure(JobService::insufficientCredits).transform(failure -> {
+                    metrics.refused(type, "insufficient_credits");
+                    return new ProblemException(new Problem("urn:metered:problem:insufficient-credits",
+                            "Payment Required", 402, "The balance does not cover the " + cost
+                                    + " credits this job costs.", null), Map.of());
+                })
                 .map(submitted -> {
                     if (!submitted.sameRequest()) {
+                        metrics.refused(type, "idempotency_key_reused");
                         throw ProblemException.conflict("urn:metered:problem:idempotency-key-reused",
                                 "This idempotency key was used for a different job.");
+                    }
+                    if (submitted.created()) {
+                        metrics.submitted(type);
+                    } else {
+                        metrics.replayed(type);
                     }
                     return new Submission(submitted.job(), submitted.created());
                 });
@@ -93,6 +106,9 @@ public class JobService {
             return Uni.createFrom().failure(notFound());
         }
         return jobs.cancel(jobId, userId).map(outcome -> {
+            if (outcome.cancelled()) {
+                metrics.cancelled();
+            }
             if (outcome.job() == null) {
                 throw notFound();
             }
