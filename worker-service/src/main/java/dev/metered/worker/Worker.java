@@ -3,6 +3,7 @@ package dev.metered.worker;
 import dev.metered.worker.claim.QueueListener;
 import dev.metered.worker.execute.JobExecutor;
 import dev.metered.worker.heartbeat.HeartbeatStore;
+import dev.metered.worker.metrics.WorkerMetrics;
 import dev.metered.worker.queue.ClaimedJob;
 import dev.metered.worker.queue.JobQueue;
 import dev.metered.worker.rescue.StaleJobRescuer;
@@ -43,6 +44,7 @@ public class Worker {
     private final JobExecutor executor;
     private final HeartbeatStore heartbeats;
     private final StaleJobRescuer rescuer;
+    private final WorkerMetrics metrics;
     private final Function<Runnable, QueueListener> listenerFactory;
 
     private final Map<UUID, ClaimedJob> inFlight = new ConcurrentHashMap<>();
@@ -56,7 +58,7 @@ public class Worker {
     private volatile QueueListener listener;
 
     Worker(Settings settings, Vertx vertx, Clock clock, JobQueue queue, JobExecutor executor, HeartbeatStore heartbeats,
-           StaleJobRescuer rescuer, Function<Runnable, QueueListener> listenerFactory) {
+           StaleJobRescuer rescuer, WorkerMetrics metrics, Function<Runnable, QueueListener> listenerFactory) {
         this.settings = settings;
         this.vertx = vertx;
         this.clock = clock;
@@ -64,6 +66,7 @@ public class Worker {
         this.executor = executor;
         this.heartbeats = heartbeats;
         this.rescuer = rescuer;
+        this.metrics = metrics;
         this.listenerFactory = listenerFactory;
     }
 
@@ -112,7 +115,12 @@ public class Worker {
         }
         int limit = Math.min(settings.batchSize(), room);
         queue.claim(id(), limit, settings.leaseSeconds(), clock.instant()).subscribe().with(jobs -> {
-            jobs.forEach(job -> inFlight.put(job.id(), job));
+            metrics.claimed(jobs.size());
+            jobs.forEach(job -> {
+                if (inFlight.put(job.id(), job) == null) {
+                    metrics.started();
+                }
+            });
             claiming.set(false);
             jobs.forEach(this::execute);
             if (jobs.size() == limit || wakeRequested.get()) {
@@ -128,14 +136,20 @@ public class Worker {
         onExecute.forEach(observer -> observer.accept(job));
         executor.execute(id(), job, () -> halted).subscribe().with(outcome -> {
             outcomes.merge(outcome, 1L, Long::sum);
-            inFlight.remove(job.id());
+            leave(job);
             wake();
         }, failure -> {
-            inFlight.remove(job.id());
+            leave(job);
             LOG.errorf(failure, "Worker %s could not settle job %s; its lease will expire and it will be recovered",
                     id(), job.id());
             wake();
         });
+    }
+
+    private void leave(ClaimedJob job) {
+        if (inFlight.remove(job.id()) != null) {
+            metrics.left();
+        }
     }
 
     /** Extends the leases of the jobs in flight; a job missing from the answer was taken over. */

@@ -5,6 +5,7 @@ import dev.metered.worker.claim.QueueListener;
 import dev.metered.worker.config.WorkerConfig;
 import dev.metered.worker.execute.JobExecutor;
 import dev.metered.worker.heartbeat.HeartbeatStore;
+import dev.metered.worker.metrics.WorkerMetrics;
 import dev.metered.worker.queue.JobQueue;
 import dev.metered.worker.rescue.StaleJobRescuer;
 import io.vertx.mutiny.core.Vertx;
@@ -29,10 +30,11 @@ public class WorkerFactory {
     private final JobExecutor executor;
     private final HeartbeatStore heartbeats;
     private final StaleJobRescuer rescuer;
+    private final WorkerMetrics metrics;
     private final String databaseUrl;
 
     public WorkerFactory(WorkerConfig config, Vertx vertx, Clock clock, JobQueue queue, JobExecutor executor,
-                         HeartbeatStore heartbeats, StaleJobRescuer rescuer,
+                         HeartbeatStore heartbeats, StaleJobRescuer rescuer, WorkerMetrics metrics,
                          @ConfigProperty(name = "DATABASE_URL") String databaseUrl) {
         this.config = config;
         this.vertx = vertx;
@@ -41,6 +43,7 @@ public class WorkerFactory {
         this.executor = executor;
         this.heartbeats = heartbeats;
         this.rescuer = rescuer;
+        this.metrics = metrics;
         this.databaseUrl = databaseUrl;
     }
 
@@ -58,7 +61,7 @@ public class WorkerFactory {
                 Duration.ofMillis(config.pollIntervalMs()), config.staleSeconds(),
                 Duration.ofSeconds(config.heartbeatSeconds()), Duration.ofSeconds(config.rescueIntervalSeconds()));
         PgConnectOptions listenOptions = listenOptions();
-        return new Worker(settings, vertx, clock, queue, executor, heartbeats, rescuer,
+        return new Worker(settings, vertx, clock, queue, executor, heartbeats, rescuer, metrics,
                 wake -> new QueueListener(vertx.getDelegate(), listenOptions, wake));
     }
 

@@ -1,6 +1,7 @@
 package dev.metered.worker.execute;
 
 import dev.metered.worker.config.WorkerConfig;
+import dev.metered.worker.metrics.WorkerMetrics;
 import dev.metered.worker.provider.ProviderFailure;
 import dev.metered.worker.provider.ProviderRegistry;
 import dev.metered.worker.queue.ClaimedJob;
@@ -29,19 +30,34 @@ public class JobExecutor {
     private final JobQueue queue;
     private final RetryBackoff backoff;
     private final Clock clock;
+    private final WorkerMetrics metrics;
     private final Duration timeout;
 
     public JobExecutor(ProviderRegistry providers, JobQueue queue, RetryBackoff backoff, Clock clock,
-                       WorkerConfig config) {
+                       WorkerMetrics metrics, WorkerConfig config) {
         this.providers = providers;
         this.queue = queue;
         this.backoff = backoff;
         this.clock = clock;
+        this.metrics = metrics;
         this.timeout = Duration.ofSeconds(config.providerTimeoutSeconds());
     }
 
     /** {@code abandoned}: checked once the provider answers; true drops the result unsettled (a halted worker). */
     public Uni<Outcome> execute(String workerId, ClaimedJob job, BooleanSupplier abandoned) {
+        long started = System.nanoTime();
+        return attempt(workerId, job, abandoned).onItemOrFailure().invoke((outcome, failure) -> {
+            // the outcome is the jobs function's answer, so its transaction has committed
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+            if (failure == null) {
+                metrics.finished(job.type(), outcome, elapsed);
+            } else {
+                metrics.unsettled(job.type(), elapsed);
+            }
+        });
+    }
+
+    private Uni<Outcome> attempt(String workerId, ClaimedJob job, BooleanSupplier abandoned) {
         return providers.run(job)
                 .ifNoItem().after(timeout)
                 .failWith(() -> new ProviderFailure("provider timed out after " + timeout.toSeconds() + " s", true))

@@ -1,6 +1,7 @@
 package dev.metered.worker.rescue;
 
 import dev.metered.worker.heartbeat.HeartbeatStore;
+import dev.metered.worker.metrics.WorkerMetrics;
 import dev.metered.worker.queue.JobQueue;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,11 +20,13 @@ public class StaleJobRescuer {
     private final JobQueue queue;
     private final HeartbeatStore heartbeats;
     private final Clock clock;
+    private final WorkerMetrics metrics;
 
-    public StaleJobRescuer(JobQueue queue, HeartbeatStore heartbeats, Clock clock) {
+    public StaleJobRescuer(JobQueue queue, HeartbeatStore heartbeats, Clock clock, WorkerMetrics metrics) {
         this.queue = queue;
         this.heartbeats = heartbeats;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     /** Expired leases only. */
@@ -39,6 +42,7 @@ public class StaleJobRescuer {
     private Uni<JobQueue.Recovery> run(String workerId, String restartedWorker) {
         var now = clock.instant();
         return queue.recoverStale(now, restartedWorker).call(recovery -> {
+            metrics.recovered(recovery.requeued(), recovery.dead());
             if (recovery.requeued() + recovery.dead() > 0) {
                 LOG.infof("Worker %s recovered stale jobs: %d requeued, %d dead", workerId, recovery.requeued(),
                         recovery.dead());
