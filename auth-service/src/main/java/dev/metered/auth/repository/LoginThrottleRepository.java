@@ -19,6 +19,8 @@ public class LoginThrottleRepository {
      * Counts one attempt for a subject and returns the seconds its lockout still lasts (0 when
      * not locked). While locked nothing changes; once a lockout or window has passed, counting
      * starts afresh; the attempt that exceeds the limit starts the lockout and is refused itself.
+     * now() is fixed for the transaction, so {@code locked_until = now() + lockout} holds exactly
+     * when this statement started the lockout.
      */
     private static final String COUNT_ATTEMPT = """
             WITH params AS (SELECT make_interval(secs => $2) AS win, $3::int AS max_attempts,
@@ -40,7 +42,8 @@ public class LoginThrottleRepository {
                          AND t.attempts + 1 > (SELECT max_attempts FROM params)
                         THEN now() + (SELECT lockout FROM params)
                     ELSE NULL END
-            RETURNING GREATEST(0, ceil(extract(epoch FROM (t.locked_until - now()))))::bigint AS locked_for""";
+            RETURNING GREATEST(0, ceil(extract(epoch FROM (t.locked_until - now()))))::bigint AS locked_for,
+                      coalesce(t.locked_until = now() + make_interval(secs => $4), false) AS lockout_started""";
     private static final String CLEAR = "DELETE FROM auth.login_throttle WHERE subject = $1";
     /** A successful login gives back the attempt it was counted as, unless a lockout already began. */
     private static final String GIVE_BACK = """
@@ -51,18 +54,22 @@ public class LoginThrottleRepository {
             WHERE window_started_at < now() - make_interval(secs => $1)
               AND (locked_until IS NULL OR locked_until < now())""";
 
+    /** A counted attempt: how long the subject is still locked (0: not), and whether this attempt locked it. */
+    public record Attempt(long lockedFor, boolean lockoutStarted) {
+    }
+
     private final Pool pool;
 
     public LoginThrottleRepository(Pool pool) {
         this.pool = pool;
     }
 
-    public Uni<Long> countAttempt(String subject, Duration window, int maxAttempts, Duration lockout) {
+    public Uni<Attempt> countAttempt(String subject, Duration window, int maxAttempts, Duration lockout) {
         return pool.preparedQuery(COUNT_ATTEMPT)
                 .execute(Tuple.of(subject, (double) window.toSeconds(), maxAttempts, (double) lockout.toSeconds()))
                 .map(rows -> {
                     Row row = rows.iterator().next();
-                    return row.getLong("locked_for");
+                    return new Attempt(row.getLong("locked_for"), row.getBoolean("lockout_started"));
                 });
     }
 

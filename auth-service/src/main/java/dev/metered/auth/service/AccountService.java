@@ -14,11 +14,13 @@ public class AccountService {
     private final UserRepository users;
     private final PasswordHasher hasher;
     private final Credentials credentials;
+    private final AuthMetrics metrics;
 
-    public AccountService(UserRepository users, PasswordHasher hasher, Credentials credentials) {
+    public AccountService(UserRepository users, PasswordHasher hasher, Credentials credentials, AuthMetrics metrics) {
         this.users = users;
         this.hasher = hasher;
         this.credentials = credentials;
+        this.metrics = metrics;
     }
 
     public Uni<User> register(String rawEmail, String password) {
@@ -26,6 +28,7 @@ public class AccountService {
         credentials.checkNewPassword(password);
         return hasher.hash(password)
                 .chain(hash -> users.insertUnlessTaken(email, hash))
+                .invoke(id -> metrics.registration(id.isPresent() ? "created" : "email_taken"))
                 .map(id -> new User(id.orElseThrow(() -> ProblemException.conflict(
                         "urn:metered:problem:email-taken", "An account with this email already exists.")), email, null));
     }

@@ -16,10 +16,12 @@ public class LoginThrottle {
 
     private final LoginThrottleRepository repository;
     private final AuthConfig.Login limits;
+    private final AuthMetrics metrics;
 
-    public LoginThrottle(LoginThrottleRepository repository, AuthConfig config) {
+    public LoginThrottle(LoginThrottleRepository repository, AuthConfig config, AuthMetrics metrics) {
         this.repository = repository;
         this.limits = config.login();
+        this.metrics = metrics;
     }
 
     /**
@@ -29,13 +31,21 @@ public class LoginThrottle {
      */
     public Uni<Void> admit(String email, String address) {
         return repository.countAttempt(accountSubject(email), limits.window(), limits.maxAttempts(), limits.lockout())
-                .chain(accountLockedFor -> accountLockedFor > 0 ? Uni.createFrom().item(accountLockedFor)
+                .invoke(attempt -> counted(attempt, "account"))
+                .chain(account -> account.lockedFor() > 0 ? Uni.createFrom().item(account.lockedFor())
                         : repository.countAttempt(addressSubject(address), limits.window(), limits.addressLimit(),
-                                limits.lockout()))
+                                limits.lockout()).invoke(attempt -> counted(attempt, "address"))
+                                .map(LoginThrottleRepository.Attempt::lockedFor))
                 .chain(lockedFor -> lockedFor > 0
                         ? Uni.createFrom().failure(ProblemException.tooManyRequests(lockedFor,
                                 "Too many sign-in attempts; try again later."))
                         : Uni.createFrom().voidItem());
+    }
+
+    private void counted(LoginThrottleRepository.Attempt attempt, String scope) {
+        if (attempt.lockoutStarted()) {
+            metrics.lockoutStarted(scope);
+        }
     }
 
     /** After a successful login the account starts afresh; the address gets its attempt back. */

@@ -34,10 +34,12 @@ public class RefreshTokens {
 
     private final RefreshTokenRepository repository;
     private final AuthConfig config;
+    private final AuthMetrics metrics;
 
-    public RefreshTokens(RefreshTokenRepository repository, AuthConfig config) {
+    public RefreshTokens(RefreshTokenRepository repository, AuthConfig config, AuthMetrics metrics) {
         this.repository = repository;
         this.config = config;
+        this.metrics = metrics;
     }
 
     /** Starts a new family for a fresh login. */
@@ -55,13 +57,25 @@ public class RefreshTokens {
         byte[] hash = hash(presented);
         return repository.pool().withTransaction(tx -> repository.lock(tx, hash).chain(found -> {
             if (found == null || found.state() == State.REVOKED || found.state() == State.EXPIRED) {
-                return Uni.createFrom().nullItem();
+                return Uni.createFrom().item(Attempt.REFUSED);
             }
             if (found.state() == State.ROTATED) {
-                return repository.revokeFamily(tx, found.familyId()).replaceWith((Rotation) null);
+                return repository.revokeFamily(tx, found.familyId()).replaceWith(Attempt.REUSED);
             }
-            return rotateValid(tx, hash, found);
-        }));
+            return rotateValid(tx, hash, found).map(rotation -> new Attempt(rotation, false));
+        })).map(attempt -> {
+            // after the commit: the family's revocation is in effect
+            if (attempt.reuse()) {
+                metrics.refreshTokenReuse();
+            }
+            return attempt.rotation();
+        });
+    }
+
+    /** What {@link #rotate} did inside its transaction. */
+    private record Attempt(Rotation rotation, boolean reuse) {
+        static final Attempt REFUSED = new Attempt(null, false);
+        static final Attempt REUSED = new Attempt(null, true);
     }
 
     private Uni<Rotation> rotateValid(SqlClient tx, byte[] hash, Presented found) {

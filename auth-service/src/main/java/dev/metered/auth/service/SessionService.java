@@ -20,15 +20,17 @@ public class SessionService {
     private final LoginThrottle throttle;
     private final AccessTokenIssuer accessTokens;
     private final RefreshTokens refreshTokens;
+    private final AuthMetrics metrics;
 
     public SessionService(UserRepository users, PasswordHasher hasher, Credentials credentials, LoginThrottle throttle,
-                          AccessTokenIssuer accessTokens, RefreshTokens refreshTokens) {
+                          AccessTokenIssuer accessTokens, RefreshTokens refreshTokens, AuthMetrics metrics) {
         this.users = users;
         this.hasher = hasher;
         this.credentials = credentials;
         this.throttle = throttle;
         this.accessTokens = accessTokens;
         this.refreshTokens = refreshTokens;
+        this.metrics = metrics;
     }
 
     /**
@@ -51,7 +53,14 @@ public class SessionService {
                                         ProblemException.unauthorized("The email or password is wrong."));
                             }
                             return throttle.succeeded(email, clientAddress).chain(() -> open(user.get()));
-                        }));
+                        }))
+                .onItemOrFailure().invoke((session, failure) -> {
+                    if (failure == null) {
+                        metrics.loginSucceeded();
+                    } else {
+                        metrics.loginFailed(failure);
+                    }
+                });
     }
 
     public Uni<Session> refresh(String refreshToken) {
