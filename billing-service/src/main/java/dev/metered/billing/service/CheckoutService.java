@@ -37,11 +37,14 @@ public class CheckoutService {
     private final StripeCheckout stripe;
     private final BillingConfig.Checkout rules;
     private final OriginAllowlist redirectOrigins;
+    private final BillingMetrics metrics;
 
     public CheckoutService(CheckoutSessionRepository sessions, StripeCheckout stripe, BillingConfig config,
+                           BillingMetrics metrics,
                            @ConfigProperty(name = "metered.origins.allow-localhost") boolean allowLocalhost) {
         this.sessions = sessions;
         this.stripe = stripe;
+        this.metrics = metrics;
         this.rules = config.checkout();
         this.redirectOrigins = new OriginAllowlist(rules.publicOrigins().orElse(List.of()), allowLocalhost, false);
     }
@@ -89,6 +92,7 @@ public class CheckoutService {
     private Uni<Created> callStripe(long id, StripeCheckout.Order order, String stripeKey) {
         return stripe.create(order, stripeKey)
                 .call(created -> sessions.markOpen(id, created.id(), created.url()))
+                .invoke(metrics::checkoutSessionCreated)
                 .map(created -> new Created(created.id(), created.url()))
                 .onFailure(StripeCheckout.PaymentProviderException.class).recoverWithUni(failure -> {
                     LOG.warnf("Checkout Session not created: %s", failure.getMessage());

@@ -5,10 +5,12 @@ import dev.metered.billing.repository.CheckoutSessionRepository.LockedSession;
 import dev.metered.billing.repository.LedgerFunctions;
 import dev.metered.billing.repository.WebhookEventRepository;
 import dev.metered.billing.repository.WebhookEventRepository.Status;
+import dev.metered.runtime.metrics.MeteredMetrics;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Locale;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
@@ -36,48 +38,63 @@ public class StripeEventProcessor {
     private final WebhookEventRepository events;
     private final CheckoutSessionRepository sessions;
     private final LedgerFunctions ledger;
+    private final BillingMetrics metrics;
 
-    public StripeEventProcessor(WebhookEventRepository events, CheckoutSessionRepository sessions, LedgerFunctions ledger) {
+    public StripeEventProcessor(WebhookEventRepository events, CheckoutSessionRepository sessions, LedgerFunctions ledger,
+                                BillingMetrics metrics) {
         this.events = events;
         this.sessions = sessions;
         this.ledger = ledger;
+        this.metrics = metrics;
+    }
+
+    /** Ledger rows one application wrote, counted once its transaction has committed. */
+    private static final class LedgerWrites {
+        int topups;
+        int refunds;
     }
 
     public Uni<Result> apply(String eventId, String type, JsonObject payload) {
         JsonObject object = payload.getJsonObject("data").getJsonObject("object");
+        LedgerWrites written = new LedgerWrites();
         return events.pool().withTransaction(tx -> events.storeAndLock(tx, eventId, type, payload).chain(status -> {
             if (status == Status.processed || status == Status.ignored) {
                 return Uni.createFrom().item(Result.ALREADY_DONE);
             }
-            return handle(tx, eventId, type, object).call(result -> events.finish(tx, eventId,
+            return handle(tx, eventId, type, object, written).call(result -> events.finish(tx, eventId,
                     result == Result.PROCESSED ? Status.processed : Status.ignored));
-        })).onFailure().call(failure -> {
+        })).invoke(result -> {
+            metrics.webhookEvent(type, result.name().toLowerCase(Locale.ROOT));
+            metrics.ledgerEntries(MeteredMetrics.KIND_TOPUP, written.topups);
+            metrics.ledgerEntries(MeteredMetrics.KIND_REFUND, written.refunds);
+        }).onFailure().call(failure -> {
+            metrics.webhookEvent(type, "failed");
             LOG.warnf("Stripe event %s (%s) failed: %s", eventId, type, failure.getMessage());
             return events.recordFailure(eventId, type, payload, describe(failure))
                     .onFailure().recoverWithNull();
         });
     }
 
-    private Uni<Result> handle(SqlClient tx, String eventId, String type, JsonObject object) {
+    private Uni<Result> handle(SqlClient tx, String eventId, String type, JsonObject object, LedgerWrites written) {
         return switch (type) {
             case "checkout.session.completed" -> "paid".equals(object.getString("payment_status"))
-                    ? credit(tx, eventId, object)
+                    ? credit(tx, eventId, object, written)
                     : sessionOf(tx, object).chain(session -> session == null ? ignored()
                             : sessions.recordPaymentIntent(tx, session.id(), string(object, "payment_intent"))
                                     .replaceWith(Result.PROCESSED));
-            case "checkout.session.async_payment_succeeded" -> credit(tx, eventId, object);
+            case "checkout.session.async_payment_succeeded" -> credit(tx, eventId, object, written);
             case "checkout.session.async_payment_failed" -> sessionOf(tx, object).chain(session -> session == null
                     ? ignored() : sessions.markPaymentFailed(tx, session.id()).replaceWith(Result.PROCESSED));
             case "charge.refunded" -> clawBack(tx, eventId, string(object, "payment_intent"),
-                    number(object, "amount_refunded"), number(object, "amount"), string(object, "id"));
+                    number(object, "amount_refunded"), number(object, "amount"), string(object, "id"), written);
             case "charge.dispute.created" -> clawBack(tx, eventId, string(object, "payment_intent"),
-                    number(object, "amount"), null, string(object, "charge"));
+                    number(object, "amount"), null, string(object, "charge"), written);
             default -> ignored();
         };
     }
 
     /** Tops the session's credits up once; a second paid event for the session changes nothing. */
-    private Uni<Result> credit(SqlClient tx, String eventId, JsonObject object) {
+    private Uni<Result> credit(SqlClient tx, String eventId, JsonObject object, LedgerWrites written) {
         String stripeSessionId = object.getString("id");
         return sessionOf(tx, object).chain(session -> {
             if (session == null) {
@@ -87,6 +104,7 @@ public class StripeEventProcessor {
                 return Uni.createFrom().item(Result.PROCESSED);
             }
             return ledger.topup(tx, session.userId(), session.credits(), eventId, stripeSessionId)
+                    .invoke(outcome -> written.topups += outcome.applied() ? 1 : 0)
                     .chain(outcome -> sessions.markCredited(tx, session.id(), outcome.entryId(),
                             string(object, "payment_intent")))
                     .replaceWith(Result.PROCESSED);
@@ -98,7 +116,7 @@ public class StripeEventProcessor {
      * less what earlier events for the charge already took. The balance may go negative.
      */
     private Uni<Result> clawBack(SqlClient tx, String eventId, String paymentIntent, Long share, Long chargeAmount,
-                                 String chargeId) {
+                                 String chargeId, LedgerWrites written) {
         if (paymentIntent == null || share == null || share < 0) {
             return Uni.createFrom().failure(new Unapplicable("the event names no payment_intent or amount"));
         }
@@ -119,6 +137,7 @@ public class StripeEventProcessor {
                 return Uni.createFrom().item(Result.PROCESSED);
             }
             return ledger.refund(tx, session.userId(), due, eventId, chargeId)
+                    .invoke(outcome -> written.refunds += outcome.applied() ? 1 : 0)
                     .chain(() -> sessions.recordClawback(tx, session.id(), target))
                     .replaceWith(Result.PROCESSED);
         });
