@@ -6,9 +6,11 @@ import dev.metered.billing.repository.LedgerFunctions;
 import dev.metered.billing.repository.WebhookEventRepository;
 import dev.metered.billing.repository.WebhookEventRepository.Status;
 import dev.metered.runtime.metrics.MeteredMetrics;
+import dev.metered.runtime.problem.DependencyOutage;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Locale;
 import java.util.UUID;
@@ -69,7 +71,12 @@ public class StripeEventProcessor {
             metrics.ledgerEntries(MeteredMetrics.KIND_REFUND, written.refunds);
         }).onFailure().call(failure -> {
             metrics.webhookEvent(type, "failed");
-            LOG.warnf("Stripe event %s (%s) failed: %s", eventId, type, failure.getMessage());
+            if (expected(failure)) {
+                LOG.warnf("Stripe event %s (%s) failed: %s", eventId, type, failure.getMessage());
+            } else {
+                // the webhook answers 500 either way; ERROR (with the stack trace) is what reaches Sentry
+                LOG.errorf(failure, "Stripe event %s (%s) failed unexpectedly", eventId, type);
+            }
             return events.recordFailure(eventId, type, payload, describe(failure))
                     .onFailure().recoverWithNull();
         });
@@ -167,6 +174,12 @@ public class StripeEventProcessor {
                     stripeSessionId, string(object, "currency") == null ? "usd" : string(object, "currency"))
                     .chain(() -> sessions.lockByStripeId(tx, stripeSessionId));
         });
+    }
+
+    /** Not a bug: an event that cannot be applied (yet), a ledger rule (SQLSTATE MBxxx), or an outage. */
+    private static boolean expected(Throwable failure) {
+        return failure instanceof Unapplicable || DependencyOutage.isTransient(failure)
+                || failure instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("MB");
     }
 
     private static Uni<Result> ignored() {
