@@ -18,7 +18,8 @@ public final class AlertRules {
     }
 
     public static List<Alert> evaluate(OpsSnapshot snapshot, List<Sample> samples, OpsConfig.Alerts limits) {
-        Double age = snapshot.workerHeartbeatAgeSeconds();
+        Double age = snapshot.workerHeartbeatAgeSeconds() == null ? null
+                : Math.round(snapshot.workerHeartbeatAgeSeconds() * 10) / 10.0;
         long growingMinutes = queueGrowingMinutes(samples);
         return List.of(
                 above("webhook_failed_last_hour", snapshot.webhookFailedLastHour(), limits.webhookFailedLastHour(),
