@@ -21,4 +21,11 @@ class DashboardServedTest {
         given().get("/ops/app.js").then().statusCode(200)
                 .header("Content-Security-Policy", containsString("default-src 'self'"));
     }
+
+    @Test
+    void theOpenApiDocumentNamesTheAdminScheme() {
+        given().get("/q/openapi?format=json").then().statusCode(200)
+                .body("components.securitySchemes.admin.name", org.hamcrest.Matchers.equalTo("X-Admin-Token"))
+                .body("paths.'/api/ops/credits/adjust'.post.security[0].admin", org.hamcrest.Matchers.notNullValue());
+    }
 }

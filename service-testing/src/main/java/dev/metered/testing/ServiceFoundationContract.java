@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,9 +41,17 @@ public abstract class ServiceFoundationContract {
     }
 
     @Test
-    void openApiDocumentIsServed() {
-        given().queryParam("format", "json").when().get("/q/openapi").then().statusCode(200)
-                .body("openapi", containsString("3."));
+    void openApiDocumentIsServedAndEverySecurityRequirementNamesADeclaredScheme() {
+        var document = given().queryParam("format", "json").when().get("/q/openapi").then().statusCode(200)
+                .body("openapi", containsString("3.")).extract().jsonPath();
+        Map<String, Object> schemes = document.getMap("components.securitySchemes");
+        List<Map<String, Object>> required = document.getList("paths.values().collectMany { it.values() }"
+                + ".findAll { it instanceof Map && it.security != null }.collectMany { it.security }");
+        for (Map<String, Object> requirement : required) {
+            for (String scheme : requirement.keySet()) {
+                assertTrue(schemes != null && schemes.containsKey(scheme), "undeclared security scheme " + scheme);
+            }
+        }
     }
 
     @Test

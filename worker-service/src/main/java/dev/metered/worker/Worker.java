@@ -1,6 +1,6 @@
 package dev.metered.worker;
 
-import dev.metered.worker.claim.QueueListener;
+import dev.metered.runtime.db.ChannelListener;
 import dev.metered.worker.execute.JobExecutor;
 import dev.metered.worker.heartbeat.HeartbeatStore;
 import dev.metered.worker.metrics.WorkerMetrics;
@@ -45,7 +45,7 @@ public class Worker {
     private final HeartbeatStore heartbeats;
     private final StaleJobRescuer rescuer;
     private final WorkerMetrics metrics;
-    private final Function<Runnable, QueueListener> listenerFactory;
+    private final Function<Runnable, ChannelListener> listenerFactory;
 
     private final Map<UUID, ClaimedJob> inFlight = new ConcurrentHashMap<>();
     private final AtomicBoolean claiming = new AtomicBoolean();
@@ -55,10 +55,10 @@ public class Worker {
     private final Map<JobExecutor.Outcome, Long> outcomes = new ConcurrentHashMap<>();
     private volatile boolean running;
     private volatile boolean halted;
-    private volatile QueueListener listener;
+    private volatile ChannelListener listener;
 
     Worker(Settings settings, Vertx vertx, Clock clock, JobQueue queue, JobExecutor executor, HeartbeatStore heartbeats,
-           StaleJobRescuer rescuer, WorkerMetrics metrics, Function<Runnable, QueueListener> listenerFactory) {
+           StaleJobRescuer rescuer, WorkerMetrics metrics, Function<Runnable, ChannelListener> listenerFactory) {
         this.settings = settings;
         this.vertx = vertx;
         this.clock = clock;
@@ -208,7 +208,7 @@ public class Worker {
         running = false;
         timers.forEach(vertx::cancelTimer);
         timers.clear();
-        QueueListener current = listener;
+        ChannelListener current = listener;
         if (current != null) {
             current.close();
         }
@@ -229,7 +229,7 @@ public class Worker {
 
     /** How long the LISTEN connection has been down (zero when up or not started). */
     public Duration listenerDownFor() {
-        QueueListener current = listener;
+        ChannelListener current = listener;
         return current == null || !running ? Duration.ZERO : current.downFor();
     }
 

@@ -1,7 +1,6 @@
 package dev.metered.worker;
 
-import dev.metered.runtime.config.DatabaseUrl;
-import dev.metered.worker.claim.QueueListener;
+import dev.metered.runtime.db.ChannelListener;
 import dev.metered.worker.config.WorkerConfig;
 import dev.metered.worker.execute.JobExecutor;
 import dev.metered.worker.heartbeat.HeartbeatStore;
@@ -10,7 +9,6 @@ import dev.metered.worker.queue.JobQueue;
 import dev.metered.worker.rescue.StaleJobRescuer;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.SslMode;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -22,6 +20,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /** Builds workers from the configuration; tests build several with different ids. */
 @ApplicationScoped
 public class WorkerFactory {
+
+    /** The channel jobs-service's trigger notifies when a job becomes claimable. */
+    static final String JOBS_QUEUED = "jobs_queued";
 
     private final WorkerConfig config;
     private final Vertx vertx;
@@ -60,26 +61,10 @@ public class WorkerFactory {
         var settings = new Worker.Settings(id, concurrency, config.batchSize(),
                 Duration.ofMillis(config.pollIntervalMs()), config.staleSeconds(),
                 Duration.ofSeconds(config.heartbeatSeconds()), Duration.ofSeconds(config.rescueIntervalSeconds()));
-        PgConnectOptions listenOptions = listenOptions();
+        PgConnectOptions listenOptions = ChannelListener.connectOptions(databaseUrl, "metered-worker-listen");
+        // every notification and every (re)connection wakes the claimer
         return new Worker(settings, vertx, clock, queue, executor, heartbeats, rescuer, metrics,
-                wake -> new QueueListener(vertx.getDelegate(), listenOptions, wake));
-    }
-
-    private PgConnectOptions listenOptions() {
-        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
-        var options = new PgConnectOptions().setHost(url.host()).setPort(url.port()).setDatabase(url.database())
-                .addProperty("application_name", "metered-worker-listen");
-        if (url.user() != null) {
-            options.setUser(url.user());
-        }
-        if (url.password() != null) {
-            options.setPassword(url.password());
-        }
-        String sslMode = url.parameters().get("sslmode");
-        if (sslMode != null && !sslMode.isBlank()) {
-            options.setSslMode(SslMode.of(sslMode));
-        }
-        return options;
+                wake -> new ChannelListener(vertx.getDelegate(), listenOptions, JOBS_QUEUED, payload -> wake.run(), wake));
     }
 
     static String defaultId() {
