@@ -1,6 +1,5 @@
 package dev.metered.billing.rest;
 
-import dev.metered.billing.LedgerEntry;
 import dev.metered.billing.repository.AccountRepository;
 import dev.metered.runtime.problem.Problem;
 import dev.metered.runtime.paging.KeysetPage;
@@ -64,23 +63,13 @@ public class AccountResource {
     public Uni<LedgerPage> ledger(@QueryParam("limit") String limitParam, @QueryParam("cursor") String cursorParam) {
         int limit = KeysetPage.limit(limitParam);
         KeysetPage.Cursor cursor = KeysetPage.cursor(cursorParam);
-        Long beforeId = cursor == null ? null : entryId(cursor.id());
+        Long beforeId = cursor == null ? null : KeysetPage.longId(cursor);
         UUID user = UUID.fromString(token.getSubject());
         return accounts.ledgerPage(user, cursor == null ? null : cursor.createdAt(), beforeId, limit + 1).map(entries -> {
-            boolean more = entries.size() > limit;
-            List<LedgerEntry> page = more ? entries.subList(0, limit) : entries;
-            LedgerEntry last = page.isEmpty() ? null : page.get(page.size() - 1);
-            return new LedgerPage(page.stream().map(e -> new LedgerItem(e.id(), e.amount(), e.kind(), e.reference(),
-                    e.createdAt())).toList(),
-                    more ? new KeysetPage.Cursor(last.createdAt(), Long.toString(last.id())).encode() : null);
+            var page = KeysetPage.slice(entries, limit,
+                    entry -> new KeysetPage.Cursor(entry.createdAt(), Long.toString(entry.id())));
+            return new LedgerPage(page.rows().stream().map(e -> new LedgerItem(e.id(), e.amount(), e.kind(),
+                    e.reference(), e.createdAt())).toList(), page.nextCursor());
         });
-    }
-
-    private static long entryId(String id) {
-        try {
-            return Long.parseLong(id);
-        } catch (NumberFormatException e) {
-            throw KeysetPage.invalidCursor();
-        }
     }
 }

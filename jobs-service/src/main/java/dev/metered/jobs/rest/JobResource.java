@@ -1,7 +1,6 @@
 package dev.metered.jobs.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.metered.jobs.Job;
 import dev.metered.jobs.service.JobService;
 import dev.metered.runtime.problem.Problem;
 import dev.metered.runtime.paging.KeysetPage;
@@ -102,11 +101,9 @@ public class JobResource {
         return jobs.page(user(), status == null || status.isEmpty() ? null : status, type,
                 cursor == null ? null : cursor.createdAt(), beforeId, limit + 1)
                 .map(found -> {
-                    boolean more = found.size() > limit;
-                    List<Job> shown = more ? found.subList(0, limit) : found;
-                    Job last = shown.isEmpty() ? null : shown.get(shown.size() - 1);
-                    return new JobViews.Page(shown.stream().map(JobViews.Detail::of).toList(),
-                            more ? new KeysetPage.Cursor(last.createdAt(), last.id().toString()).encode() : null);
+                    var page = KeysetPage.slice(found, limit,
+                            job -> new KeysetPage.Cursor(job.createdAt(), job.id().toString()));
+                    return new JobViews.Page(page.rows().stream().map(JobViews.Detail::of).toList(), page.nextCursor());
                 });
     }
 

@@ -53,12 +53,7 @@ public class AuditResource {
     public Uni<Page> list(@QueryParam("limit") String limitParam, @QueryParam("cursor") String cursorParam) {
         int limit = KeysetPage.limit(limitParam);
         KeysetPage.Cursor cursor = KeysetPage.cursor(cursorParam);
-        Long afterId;
-        try {
-            afterId = cursor == null ? null : Long.parseLong(cursor.id());
-        } catch (NumberFormatException e) {
-            throw KeysetPage.invalidCursor();
-        }
+        Long afterId = cursor == null ? null : KeysetPage.longId(cursor);
         return pool.preparedQuery(PAGE)
                 .execute(Tuple.of(cursor == null ? null : cursor.createdAt(), afterId, limit + 1))
                 .map(rows -> {
@@ -71,13 +66,9 @@ public class AuditResource {
                                 detail == null ? null : detail.getMap(), row.getInteger("outcome"),
                                 row.getInteger("duration_ms")));
                     });
-                    String next = null;
-                    if (items.size() > limit) {
-                        items.remove(limit);
-                        AuditEntry last = items.get(limit - 1);
-                        next = new KeysetPage.Cursor(last.at(), Long.toString(last.id())).encode();
-                    }
-                    return new Page(items, next);
+                    var page = KeysetPage.slice(items, limit,
+                            entry -> new KeysetPage.Cursor(entry.at(), Long.toString(entry.id())));
+                    return new Page(page.rows(), page.nextCursor());
                 });
     }
 }

@@ -66,19 +66,15 @@ public class DeadLetterResource {
     public Uni<Page> list(@QueryParam("limit") String limitParam, @QueryParam("cursor") String cursorParam) {
         int limit = KeysetPage.limit(limitParam);
         KeysetPage.Cursor cursor = KeysetPage.cursor(cursorParam);
-        Long afterId = cursor == null ? null : idOf(cursor);
+        Long afterId = cursor == null ? null : KeysetPage.longId(cursor);
         return pool.preparedQuery(PAGE)
                 .execute(Tuple.of(cursor == null ? null : cursor.createdAt(), afterId, limit + 1))
                 .map(rows -> {
                     List<DeadLetter> items = new ArrayList<>();
                     rows.forEach(row -> items.add(deadLetter(row)));
-                    String next = null;
-                    if (items.size() > limit) {
-                        items.remove(limit);
-                        DeadLetter last = items.get(limit - 1);
-                        next = new KeysetPage.Cursor(last.createdAt(), Long.toString(last.id())).encode();
-                    }
-                    return new Page(items, next);
+                    var page = KeysetPage.slice(items, limit,
+                            letter -> new KeysetPage.Cursor(letter.createdAt(), Long.toString(letter.id())));
+                    return new Page(page.rows(), page.nextCursor());
                 });
     }
 
@@ -125,13 +121,5 @@ public class DeadLetterResource {
             // answered below
         }
         throw ProblemException.notFound("No such dead letter.");
-    }
-
-    private static Long idOf(KeysetPage.Cursor cursor) {
-        try {
-            return Long.parseLong(cursor.id());
-        } catch (NumberFormatException e) {
-            throw KeysetPage.invalidCursor();
-        }
     }
 }

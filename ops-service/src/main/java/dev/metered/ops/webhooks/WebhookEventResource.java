@@ -86,13 +86,8 @@ public class WebhookEventResource {
         return pool.preparedQuery(PAGE).execute(parameters).map(rows -> {
             List<WebhookEvent> items = new ArrayList<>();
             rows.forEach(row -> items.add(event(row)));
-            String next = null;
-            if (items.size() > limit) {
-                items.remove(limit);
-                WebhookEvent last = items.get(limit - 1);
-                next = new KeysetPage.Cursor(last.receivedAt(), last.id()).encode();
-            }
-            return new Page(items, next);
+            var page = KeysetPage.slice(items, limit, event -> new KeysetPage.Cursor(event.receivedAt(), event.id()));
+            return new Page(page.rows(), page.nextCursor());
         });
     }
 

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * Keyset paging on {@code (created_at, id)}, newest first: the {@code limit} parameter and the
@@ -57,6 +59,27 @@ public final class KeysetPage {
             // answered below
         }
         throw invalidCursor();
+    }
+
+    /** Rows fetched with {@code limit + 1}: the first {@code limit}, and the cursor after them when there are more. */
+    public record Slice<T>(List<T> rows, String nextCursor) {
+    }
+
+    public static <T> Slice<T> slice(List<T> fetched, int limit, Function<T, Cursor> positionOf) {
+        if (fetched.size() <= limit) {
+            return new Slice<>(fetched, null);
+        }
+        List<T> shown = fetched.subList(0, limit);
+        return new Slice<>(shown, positionOf.apply(shown.get(limit - 1)).encode());
+    }
+
+    /** The id of a cursor over a bigint key; 400 when it is not one. */
+    public static long longId(Cursor cursor) {
+        try {
+            return Long.parseLong(cursor.id());
+        } catch (NumberFormatException e) {
+            throw invalidCursor();
+        }
     }
 
     public static ProblemException invalidCursor() {
