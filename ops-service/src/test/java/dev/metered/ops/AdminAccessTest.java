@@ -79,6 +79,14 @@ class AdminAccessTest {
     }
 
     @Test
+    void aPathPostgresCannotStoreIsStillAudited() throws Exception {
+        String marker = UUID.randomUUID().toString();
+        given().urlEncodingEnabled(false).get("/api/ops/" + marker + "%00x").then().statusCode(401);
+        assertEquals(1L, TestDatabase.single("SELECT count(*) FROM ops.audit_log WHERE path = ?",
+                "/api/ops/" + marker + "\uFFFDx"));
+    }
+
+    @Test
     void theAuditLogIsAppendOnly() {
         OpsFixtures.admin().get("/api/ops/metrics").then().statusCode(200);
         Exception refused = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,

@@ -104,6 +104,9 @@ class CreditsTest {
         OpsFixtures.admin().get("/api/ops/users/" + UUID.randomUUID() + "/credits").then().statusCode(404);
         OpsFixtures.admin().get("/api/ops/users/nope/credits").then().statusCode(404);
         OpsFixtures.admin().queryParam("email", "nobody@example.com").get("/api/ops/users").then().statusCode(404);
+        OpsFixtures.admin().urlEncodingEnabled(false).get("/api/ops/users?email=a%00b").then().statusCode(400)
+                .contentType("application/problem+json");
+        OpsFixtures.admin().get("/api/ops/users").then().statusCode(400);
 
         UUID user = OpsFixtures.userWithCredits(2);
         adjust(null, body(user, -3, "chargeback", "k-" + UUID.randomUUID())).then().statusCode(402)

@@ -73,5 +73,8 @@ class WebhookEventsTest {
         OpsFixtures.admin().post("/api/ops/webhook-events/evt_nobody/reprocess").then().statusCode(404)
                 .contentType("application/problem+json");
         OpsFixtures.admin().post("/api/ops/webhook-events/" + "x".repeat(300) + "/reprocess").then().statusCode(404);
+        OpsFixtures.admin().urlEncodingEnabled(false).post("/api/ops/webhook-events/evt%00x/reprocess").then()
+                .statusCode(404).contentType("application/problem+json");
+        OpsFixtures.admin().urlEncodingEnabled(false).get("/api/ops/webhook-events/%ED%A0%80").then().statusCode(404);
     }
 }

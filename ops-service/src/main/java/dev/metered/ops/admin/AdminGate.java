@@ -1,5 +1,6 @@
 package dev.metered.ops.admin;
 
+import dev.metered.runtime.json.StorableText;
 import dev.metered.runtime.problem.Problem;
 import dev.metered.runtime.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
@@ -148,7 +149,17 @@ public class AdminGate {
         return builder.build();
     }
 
+    /** Shortened, and with what PostgreSQL text cannot hold (U+0000, lone surrogates) replaced, so the row is written. */
     private static String truncate(String value, int max) {
-        return value == null || value.length() <= max ? value : value.substring(0, max);
+        if (value == null) {
+            return null;
+        }
+        String shortened = value.length() <= max ? value : value.substring(0, max);
+        if (StorableText.isStorable(shortened)) {
+            return shortened;
+        }
+        StringBuilder cleaned = new StringBuilder(shortened.length());
+        shortened.chars().forEach(c -> cleaned.append(c == 0 || Character.isSurrogate((char) c) ? '\uFFFD' : (char) c));
+        return cleaned.toString();
     }
 }

@@ -3,6 +3,7 @@ package dev.metered.ops.credits;
 import dev.metered.ops.admin.AdminGate;
 import dev.metered.ops.admin.AuditNote;
 import dev.metered.ops.db.SqlErrors;
+import dev.metered.runtime.json.StorableText;
 import dev.metered.runtime.paging.KeysetPage;
 import dev.metered.runtime.problem.Problem;
 import dev.metered.runtime.problem.ProblemException;
@@ -188,8 +189,8 @@ public class CreditsResource {
     @APIResponse(responseCode = "404", description = "No such user",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<User> byEmail(@QueryParam("email") String email) {
-        if (email == null || email.isBlank() || email.length() > 254) {
-            throw ProblemException.invalidField("email", "is required");
+        if (email == null || email.isBlank() || email.length() > 254 || !StorableText.isStorable(email)) {
+            throw ProblemException.invalidField("email", "is required: an address of at most 254 characters");
         }
         return pool.preparedQuery(USER_BY_EMAIL).execute(Tuple.of(email.strip().toLowerCase(Locale.ROOT)))
                 .map(rows -> {

@@ -3,6 +3,7 @@ package dev.metered.ops.webhooks;
 import dev.metered.ops.admin.AuditNote;
 import dev.metered.ops.config.OpsConfig;
 import dev.metered.ops.db.SqlErrors;
+import dev.metered.runtime.json.StorableText;
 import dev.metered.runtime.paging.KeysetPage;
 import dev.metered.runtime.problem.Problem;
 import dev.metered.runtime.problem.ProblemException;
@@ -98,6 +99,7 @@ public class WebhookEventResource {
     @APIResponse(responseCode = "404", description = "No such event",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<WebhookEvent> one(@PathParam("id") String eventId) {
+        requirePlausibleId(eventId);
         return find(eventId).map(event -> {
             if (event == null) {
                 throw notFound();
@@ -123,9 +125,7 @@ public class WebhookEventResource {
     @APIResponse(responseCode = "409", description = "Already processed or ignored: not applied again",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> reprocess(@PathParam("id") String eventId) {
-        if (eventId.length() > 255) {
-            throw notFound();
-        }
+        requirePlausibleId(eventId);
         return pool.preparedQuery(REQUEST).execute(Tuple.of(eventId))
                 .onFailure().transform(failure -> SqlErrors.asProblem(failure, "No such webhook event."))
                 .chain(rows -> {
@@ -171,6 +171,13 @@ public class WebhookEventResource {
                 row.getOffsetDateTime("processed_at"), row.getOffsetDateTime("last_attempt_at"),
                 row.getOffsetDateTime("reprocess_requested_at") != null
                         && !"processed".equals(row.getString("status")) && !"ignored".equals(row.getString("status")));
+    }
+
+    /** Stored ids are at most 255 characters of text PostgreSQL can hold; anything else names no event. */
+    private static void requirePlausibleId(String eventId) {
+        if (eventId.isEmpty() || eventId.length() > 255 || !StorableText.isStorable(eventId)) {
+            throw notFound();
+        }
     }
 
     private static ProblemException notFound() {
