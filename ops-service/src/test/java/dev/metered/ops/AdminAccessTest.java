@@ -87,6 +87,16 @@ class AdminAccessTest {
     }
 
     @Test
+    void opsReadsOtherSchemasOnlyThroughTheirOpsViews() {
+        for (String table : List.of("worker.heartbeats", "jobs.jobs", "jobs.job_dead_letters", "billing.credit_ledger",
+                "billing.webhook_events", "billing.accounts", "auth.users")) {
+            java.sql.SQLException refused = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                    () -> TestDatabase.asRole("metered_ops", "SELECT count(*) FROM " + table));
+            assertEquals("42501", refused.getSQLState(), table);
+        }
+    }
+
+    @Test
     void theAuditLogIsAppendOnly() {
         OpsFixtures.admin().get("/api/ops/metrics").then().statusCode(200);
         Exception refused = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,

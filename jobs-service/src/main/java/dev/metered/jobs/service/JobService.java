@@ -5,14 +5,12 @@ import dev.metered.jobs.Job;
 import dev.metered.jobs.config.Pricing;
 import dev.metered.jobs.repository.JobRepository;
 import dev.metered.runtime.json.StorableText;
-import dev.metered.runtime.problem.Problem;
 import dev.metered.runtime.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -62,9 +60,8 @@ public class JobService {
         return jobs.submit(userId, type, inputJson, cost, maxAttempts, key)
                 .onFailure(JobService::insufficientCredits).transform(failure -> {
                     metrics.refused(type, "insufficient_credits");
-                    return new ProblemException(new Problem("urn:metered:problem:insufficient-credits",
-                            "Payment Required", 402, "The balance does not cover the " + cost
-                                    + " credits this job costs.", null), Map.of());
+                    return ProblemException.paymentRequired(
+                            "The balance does not cover the " + cost + " credits this job costs.");
                 })
                 .map(submitted -> {
                     if (!submitted.sameRequest()) {

@@ -1,7 +1,6 @@
 package dev.metered.ops.admin;
 
 import dev.metered.runtime.json.StorableText;
-import dev.metered.runtime.problem.Problem;
 import dev.metered.runtime.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
@@ -11,7 +10,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
-import jakarta.ws.rs.core.Response;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
@@ -49,9 +47,9 @@ public class AdminGate {
     Pool pool;
 
     @ServerRequestFilter(preMatching = true)
-    public Response requireAdmin(ContainerRequestContext request, HttpServerRequest http) {
+    public void requireAdmin(ContainerRequestContext request, HttpServerRequest http) {
         if (!needsAdmin(request.getUriInfo().getPath())) {
-            return null;
+            return;
         }
         request.setProperty(STARTED, System.nanoTime());
         request.setProperty(CLIENT, clientAddress(request, http));
@@ -60,14 +58,13 @@ public class AdminGate {
         request.setProperty(ACTOR, actor == null ? "admin" : actor);
         String token = presentedToken(request);
         if (!access.accepts(token)) {
-            return problem(ProblemException.unauthorized("A valid admin token is required (X-Admin-Token or Authorization: Bearer)."));
+            throw ProblemException.unauthorized("A valid admin token is required (X-Admin-Token or Authorization: Bearer).");
         }
         request.setProperty(FINGERPRINT, AdminAccess.fingerprint(token));
         if (actor != null && !ACTOR_NAME.matcher(actor).matches()) {
             request.setProperty(ACTOR, "(invalid)");
-            return problem(ProblemException.invalidField(ACTOR_HEADER, "must be 1 to 64 letters, digits, spaces or ._@+-"));
+            throw ProblemException.invalidField(ACTOR_HEADER, "must be 1 to 64 letters, digits, spaces or ._@+-");
         }
-        return null;
     }
 
     @ServerResponseFilter
@@ -140,13 +137,6 @@ public class AdminGate {
             return authorization.substring(7).trim();
         }
         return null;
-    }
-
-    private static Response problem(ProblemException exception) {
-        Response.ResponseBuilder builder = Response.status(exception.problem().status())
-                .type(Problem.MEDIA_TYPE).entity(exception.problem());
-        exception.headers().forEach(builder::header);
-        return builder.build();
     }
 
     /** Shortened, and with what PostgreSQL text cannot hold (U+0000, lone surrogates) replaced, so the row is written. */

@@ -1,9 +1,7 @@
 package dev.metered.ops.db;
 
-import dev.metered.runtime.problem.Problem;
 import dev.metered.runtime.problem.ProblemException;
 import io.vertx.pgclient.PgException;
-import java.util.Map;
 
 /** The SQLSTATEs of the owners' functions (billing MB…, jobs MJ…) as the answers an operator reads. */
 public final class SqlErrors {
@@ -18,8 +16,7 @@ public final class SqlErrors {
         }
         String message = pg.getErrorMessage();
         return switch (pg.getSqlState()) {
-            case "MB402" -> new ProblemException(new Problem("urn:metered:problem:insufficient-credits",
-                    "Payment Required", 402, "The user's balance does not cover it: " + message + ".", null), Map.of());
+            case "MB402" -> ProblemException.paymentRequired("The user's balance does not cover it: " + message + ".");
             case "MB404", "MJ404" -> ProblemException.notFound(notFoundDetail);
             case "MB409", "MJ409" -> ProblemException.conflict("urn:metered:problem:conflict", capitalize(message) + ".");
             case "MB422" -> ProblemException.badRequest(capitalize(message) + ".");

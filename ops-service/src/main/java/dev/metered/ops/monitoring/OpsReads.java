@@ -28,16 +28,16 @@ public class OpsReads {
                    (SELECT count(*) FROM jobs.ops_dead_letters
                      WHERE created_at > now() - interval '24 hours') AS dead_letters_last_24h,
                    (SELECT count(*) FROM billing.ops_ledger_drift) AS ledger_drift
-            FROM jobs.ops_queue_depth q, (SELECT max(last_beat) AS last_beat FROM worker.heartbeats) hb""";
+            FROM jobs.ops_queue_depth q, (SELECT max(last_beat) AS last_beat FROM worker.ops_heartbeats) hb""";
     private static final String READINESS = """
             SELECT hb.last_beat, extract(epoch FROM now() - hb.last_beat)::float8 AS heartbeat_age, q.queued, q.running
-            FROM jobs.ops_queue_depth q, (SELECT max(last_beat) AS last_beat FROM worker.heartbeats) hb""";
+            FROM jobs.ops_queue_depth q, (SELECT max(last_beat) AS last_beat FROM worker.ops_heartbeats) hb""";
     private static final String JOB_COUNTS = "SELECT status, jobs FROM jobs.ops_job_counts";
     private static final String WORKERS = """
             SELECT worker_id, started_at, last_beat, in_flight, extract(epoch FROM now() - last_beat)::float8 AS age
-            FROM worker.heartbeats WHERE last_beat > now() - interval '1 day' ORDER BY last_beat DESC LIMIT 50""";
+            FROM worker.ops_heartbeats WHERE last_beat > now() - interval '1 day' ORDER BY last_beat DESC LIMIT 50""";
     private static final String LAST_RECOVERY = """
-            SELECT worker_id, recovered_last_summary FROM worker.heartbeats
+            SELECT worker_id, recovered_last_summary FROM worker.ops_heartbeats
             WHERE recovered_last_summary IS NOT NULL
             ORDER BY recovered_last_summary ->> 'at' DESC NULLS LAST LIMIT 1""";
     private static final String RECENT_FAILURES = """

@@ -46,6 +46,11 @@ public class ProblemException extends RuntimeException {
                 Map.of("WWW-Authenticate", "Bearer"));
     }
 
+    /** The balance does not cover what was asked: a job's hold, a requeue, a negative adjustment. */
+    public static ProblemException paymentRequired(String detail) {
+        return new ProblemException(402, "urn:metered:problem:insufficient-credits", "Payment Required", detail);
+    }
+
     public static ProblemException forbidden(String detail) {
         return new ProblemException(403, "about:blank", "Forbidden", detail);
     }
