@@ -32,11 +32,11 @@ public class WorkerFactory {
     private final HeartbeatStore heartbeats;
     private final StaleJobRescuer rescuer;
     private final WorkerMetrics metrics;
-    private final String databaseUrl;
+    private final String listenDatabaseUrl;
 
     public WorkerFactory(WorkerConfig config, Vertx vertx, Clock clock, JobQueue queue, JobExecutor executor,
                          HeartbeatStore heartbeats, StaleJobRescuer rescuer, WorkerMetrics metrics,
-                         @ConfigProperty(name = "DATABASE_URL") String databaseUrl) {
+                         @ConfigProperty(name = "metered.db.listen-url") String listenDatabaseUrl) {
         this.config = config;
         this.vertx = vertx;
         this.clock = clock;
@@ -45,7 +45,7 @@ public class WorkerFactory {
         this.heartbeats = heartbeats;
         this.rescuer = rescuer;
         this.metrics = metrics;
-        this.databaseUrl = databaseUrl;
+        this.listenDatabaseUrl = listenDatabaseUrl;
     }
 
     /** The worker named by WORKER_ID (default hostname-pid). */
@@ -61,7 +61,7 @@ public class WorkerFactory {
         var settings = new Worker.Settings(id, concurrency, config.batchSize(),
                 Duration.ofMillis(config.pollIntervalMs()), config.staleSeconds(),
                 Duration.ofSeconds(config.heartbeatSeconds()), Duration.ofSeconds(config.rescueIntervalSeconds()));
-        PgConnectOptions listenOptions = ChannelListener.connectOptions(databaseUrl, "metered-worker-listen");
+        PgConnectOptions listenOptions = ChannelListener.connectOptions(listenDatabaseUrl, "metered-worker-listen");
         // every notification and every (re)connection wakes the claimer
         return new Worker(settings, vertx, clock, queue, executor, heartbeats, rescuer, metrics,
                 wake -> new ChannelListener(vertx.getDelegate(), listenOptions, JOBS_QUEUED, payload -> wake.run(), wake));

@@ -31,23 +31,23 @@ public class WebhookReprocessor {
     private final WebhookEventRepository events;
     private final StripeEventProcessor processor;
     private final Vertx vertx;
-    private final String databaseUrl;
+    private final String listenDatabaseUrl;
     private final Duration sweepInterval;
     private ChannelListener listener;
     private long sweepTimer = -1;
 
     public WebhookReprocessor(WebhookEventRepository events, StripeEventProcessor processor, Vertx vertx,
-                              @ConfigProperty(name = "DATABASE_URL") String databaseUrl, BillingConfig config) {
+                              @ConfigProperty(name = "metered.db.listen-url") String listenDatabaseUrl, BillingConfig config) {
         this.events = events;
         this.processor = processor;
         this.vertx = vertx;
-        this.databaseUrl = databaseUrl;
+        this.listenDatabaseUrl = listenDatabaseUrl;
         this.sweepInterval = config.reprocess().sweepInterval();
     }
 
     void start(@Observes StartupEvent started) {
         listener = new ChannelListener(vertx.getDelegate(),
-                ChannelListener.connectOptions(databaseUrl, "metered-billing-reprocess"), CHANNEL,
+                ChannelListener.connectOptions(listenDatabaseUrl, "metered-billing-reprocess"), CHANNEL,
                 eventId -> reprocess(eventId).subscribe().with(ignored -> { }, this::logUnexpected),
                 () -> sweep().subscribe().with(ignored -> { }, this::logUnexpected));
         listener.start();
