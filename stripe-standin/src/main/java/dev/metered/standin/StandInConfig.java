@@ -8,15 +8,22 @@ import java.util.Map;
 /**
  * What the stand-in is told by its environment.
  *
- * @param port where it listens on 127.0.0.1 (0: any free port)
+ * @param bindAddress the address it listens on: 127.0.0.1 unless {@code STRIPE_STANDIN_BIND} says
+ *     otherwise (0.0.0.0 inside a container, where billing-service is another host)
+ * @param port where it listens (0: any free port)
  * @param webhookSecret the {@code whsec_...} secret billing-service verifies signatures with; while
  *     a secret is rolled, a comma-separated list (the same value billing-service reads)
  * @param webhookUrl where events are POSTed
  * @param publicUrl the base of the sessions' {@code url}; null: {@code http://localhost:<port>}
  */
-record StandInConfig(int port, String webhookSecret, URI webhookUrl, String publicUrl) {
+record StandInConfig(String bindAddress, int port, String webhookSecret, URI webhookUrl, String publicUrl) {
+  static final String LOOPBACK = "127.0.0.1";
   static final int DEFAULT_PORT = 12111;
   static final String DEFAULT_WEBHOOK_URL = "http://127.0.0.1:8080/api/billing/webhook";
+
+  StandInConfig(int port, String webhookSecret, URI webhookUrl, String publicUrl) {
+    this(LOOPBACK, port, webhookSecret, webhookUrl, publicUrl);
+  }
 
   StandInConfig {
     if (port < 0 || port > 65535) {
@@ -71,7 +78,8 @@ record StandInConfig(int port, String webhookSecret, URI webhookUrl, String publ
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("STRIPE_STANDIN_WEBHOOK_URL is not a URL: " + webhookUrl);
     }
-    return new StandInConfig(port, env.get("STRIPE_WEBHOOK_SECRET"), webhook,
+    return new StandInConfig(nonBlank(env.get("STRIPE_STANDIN_BIND"), LOOPBACK), port,
+        env.get("STRIPE_WEBHOOK_SECRET"), webhook,
         nonBlank(env.get("STRIPE_STANDIN_PUBLIC_URL"), null));
   }
 

@@ -65,8 +65,8 @@ public final class StripeStandIn implements AutoCloseable {
   private StripeStandIn(StandInConfig config, PrintStream log) throws IOException {
     this.log = log;
     this.webhooks = new WebhookSender(config.webhookSecrets(), config.webhookUrl(), log);
-    InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
-    this.server = HttpServer.create(new InetSocketAddress(loopback, config.port()), 64);
+    this.server = HttpServer.create(
+        new InetSocketAddress(InetAddress.getByName(config.bindAddress()), config.port()), 64);
     AtomicInteger threads = new AtomicInteger();
     this.executor = Executors.newCachedThreadPool(task -> {
       Thread thread = new Thread(task, "stripe-standin-" + threads.incrementAndGet());
@@ -78,7 +78,7 @@ public final class StripeStandIn implements AutoCloseable {
     this.publicUrl = config.publicUrl() != null ? config.publicUrl() : "http://localhost:" + port();
   }
 
-  /** Binds 127.0.0.1:{@code config.port()} and starts serving. */
+  /** Binds {@code config.bindAddress()}:{@code config.port()} and starts serving. */
   public static StripeStandIn start(StandInConfig config, PrintStream log) throws IOException {
     StripeStandIn standIn = new StripeStandIn(config, log);
     standIn.server.start();

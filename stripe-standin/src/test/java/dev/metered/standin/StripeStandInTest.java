@@ -472,4 +472,24 @@ class StripeStandInTest {
     assertEquals(200, health.statusCode());
     assertEquals("UP", JSON.readTree(health.body()).get("status").asText());
   }
+
+  @Test
+  void listensOnLoopbackUnlessToldToBindElsewhere() throws Exception {
+    Map<String, String> env = Map.of("STRIPE_WEBHOOK_SECRET", SECRET, "STRIPE_STANDIN_PORT", "0");
+    assertEquals("127.0.0.1", StandInConfig.fromEnvironment(env).bindAddress());
+
+    Map<String, String> everywhere = new java.util.HashMap<>(env);
+    everywhere.put("STRIPE_STANDIN_BIND", "0.0.0.0");
+    StripeStandIn container = StripeStandIn.start(StandInConfig.fromEnvironment(everywhere),
+        new PrintStream(new ByteArrayOutputStream()));
+    try {
+      // 127.0.0.2 is this machine too, but a socket bound to 127.0.0.1 does not answer on it
+      HttpResponse<String> health = get("http://127.0.0.2:" + container.port() + "/_standin/health");
+      assertEquals(200, health.statusCode());
+      assertThrows(java.net.ConnectException.class,
+          () -> get("http://127.0.0.2:" + standIn.port() + "/_standin/health"));
+    } finally {
+      container.close();
+    }
+  }
 }
