@@ -3,6 +3,7 @@ package dev.metered.testing;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,6 +39,15 @@ public abstract class ServiceFoundationContract {
     @Test
     void prometheusMetricsAreServed() {
         given().when().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
+    }
+
+    /** docs/SLO.md's latency SLI counts requests under 0.8 s from this bucket. */
+    @Test
+    void httpServerTimingsHaveTheLatencyObjectivesBucket() {
+        given().when().get("/q/health/live").then().statusCode(200);
+        given().when().get("/this-path-does-not-exist").then().statusCode(404);
+        given().when().get("/q/metrics").then().statusCode(200)
+                .body(matchesPattern("(?s).*\\nhttp_server_requests_seconds_bucket\\{[^}]*le=\"0\\.8\"[^}]*\\} .*"));
     }
 
     @Test
