@@ -25,7 +25,6 @@ import java.util.UUID;
 @ApplicationScoped
 public class RefreshTokens {
 
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration REUSE_DETECTION_RETENTION = Duration.ofDays(7);
 
     /** What a refresh attempt found; only {@code ROTATED} carries a user and a new token. */
@@ -33,6 +32,12 @@ public class RefreshTokens {
     }
 
     private final RefreshTokenRepository repository;
+    /**
+     * An instance field, never a static one: a native build initialises classes at build time, so
+     * a static SecureRandom would be created by the builder (native-image refuses to store one in
+     * the image, as every process would share its state). The bean is created at run time.
+     */
+    private final SecureRandom random = new SecureRandom();
     private final AuthConfig config;
     private final AuthMetrics metrics;
 
@@ -96,9 +101,9 @@ public class RefreshTokens {
         return repository.purgeExpiredBefore(REUSE_DETECTION_RETENTION).replaceWithVoid();
     }
 
-    private static String newToken() {
+    private String newToken() {
         byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
+        random.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 

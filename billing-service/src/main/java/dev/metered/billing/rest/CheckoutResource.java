@@ -2,6 +2,7 @@ package dev.metered.billing.rest;
 
 import dev.metered.billing.service.CheckoutService;
 import dev.metered.runtime.problem.Problem;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
@@ -34,6 +35,8 @@ public class CheckoutResource {
     public record CheckoutRequest(@NotNull @Positive Long credits, String successUrl, String cancelUrl) {
     }
 
+    /** Native images: a hand-built Response entity (201), invisible to quarkus-rest. */
+    @RegisterForReflection
     public record CheckoutCreated(String sessionId, String url) {
     }
 

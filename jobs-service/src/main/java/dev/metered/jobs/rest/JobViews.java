@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.metered.jobs.Job;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
@@ -17,6 +18,8 @@ public final class JobViews {
     private JobViews() {
     }
 
+    /** Native images: a hand-built Response entity (201 or 200), invisible to quarkus-rest. */
+    @RegisterForReflection
     public record Submitted(UUID jobId, String status, long cost) {
         static Submitted of(Job job) {
             return new Submitted(job.id(), job.status(), job.cost());

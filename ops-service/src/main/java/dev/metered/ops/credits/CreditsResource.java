@@ -9,6 +9,7 @@ import dev.metered.runtime.problem.Problem;
 import dev.metered.runtime.problem.ProblemException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -71,6 +72,8 @@ public class CreditsResource {
                                         message = "must be 1 to 128 letters, digits or ._:-") String idempotencyKey) {
     }
 
+    /** Native images: a hand-built Response entity (201 or 200), invisible to quarkus-rest. */
+    @RegisterForReflection
     public record Adjustment(long entryId, String userId, long amount, long balance, String reason,
                              String idempotencyKey, String actor, OffsetDateTime createdAt) {
     }

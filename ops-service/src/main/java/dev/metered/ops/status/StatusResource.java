@@ -2,6 +2,7 @@ package dev.metered.ops.status;
 
 import dev.metered.ops.config.OpsConfig;
 import dev.metered.ops.monitoring.OpsReads;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -28,9 +29,12 @@ public class StatusResource {
 
     private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(3);
 
+    /** Native images: Health and Readiness go out as hand-built Response entities (200 or 503). */
+    @RegisterForReflection
     public record Health(String status, boolean dbOk) {
     }
 
+    @RegisterForReflection
     public record Readiness(boolean ready, boolean dbOk, boolean workerOk, OffsetDateTime workerLastHeartbeat,
                             Double workerHeartbeatAgeSeconds, Map<String, Long> queueDepth) {
     }

@@ -7,6 +7,7 @@ import dev.metered.runtime.json.StorableText;
 import dev.metered.runtime.paging.KeysetPage;
 import dev.metered.runtime.problem.Problem;
 import dev.metered.runtime.problem.ProblemException;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -51,6 +52,8 @@ public class WebhookEventResource {
     private static final String ONE = "SELECT " + COLUMNS + " FROM billing.ops_webhook_events WHERE event_id = $1";
     private static final String REQUEST = "SELECT status, attempts FROM billing.request_webhook_reprocess($1)";
 
+    /** Native images: also a hand-built Response entity of reprocess (200 or 202). */
+    @RegisterForReflection
     public record WebhookEvent(String id, String type, String status, int attempts, String lastError,
                                OffsetDateTime receivedAt, OffsetDateTime processedAt, OffsetDateTime lastAttemptAt,
                                boolean reprocessPending) {
