@@ -3,7 +3,7 @@
 
   checks.py extract   PROMETHEUSRULE OUT   write the PrometheusRule's .spec as a plain rules file
   checks.py ops-ids   ROOT PROMETHEUSRULE  every alert of ops-service's AlertRules has its rule
-                                           (label ops_alert) with the default threshold
+                                           (label ops_alert) with ops's threshold
   checks.py rules     ROOT PROMETHEUSRULE  labels and annotations every alert needs; runbook_url
                                            anchors exist; every metric queried is known
   checks.py dashboard ROOT PROMETHEUSRULE DASHBOARD
@@ -34,6 +34,7 @@ PROMQL_KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "gr
                    "group_right", "offset", "bool", "inf", "nan", "atan2", "start", "end"}
 OPS_ALERT_RULES = "ops-service/src/main/java/dev/metered/ops/monitoring/AlertRules.java"
 OPS_PROPERTIES = "ops-service/src/main/resources/application.properties"
+OPS_DEPLOYED_ENV = "deploy/k8s/base/apps/config/ops-service.env"
 
 problems = []
 
@@ -189,9 +190,11 @@ def extract(source, out):
 def ops_ids(root, source):
     java = Path(root, OPS_ALERT_RULES).read_text()
     properties = Path(root, OPS_PROPERTIES).read_text()
+    # the threshold ops runs with in Kubernetes: the ConfigMap's value, else the property's default
+    deployed = dict(re.findall(r"^(OPS_ALERT_\w+)=(\d+)\s*$", Path(root, OPS_DEPLOYED_ENV).read_text(), re.M))
     defaults = {}
-    for key, value in re.findall(r"^ops\.alerts\.([\w-]+)=\$\{\w+:(\d+)\}", properties, re.M):
-        defaults[key.replace("-", "").lower()] = int(value)
+    for key, variable, value in re.findall(r"^ops\.alerts\.([\w-]+)=\$\{(\w+):(\d+)\}", properties, re.M):
+        defaults[key.replace("-", "").lower()] = int(deployed.get(variable, value))
     thresholds = {}
     for match in re.finditer(r"(?:\babove|\bnew\s+Alert)\(\s*\"([a-z0-9_]+)\"", java):
         alert_id = match.group(1)
@@ -225,7 +228,8 @@ def ops_ids(root, source):
             continue
         expr = rules[0]["expr"]
         if not re.search(rf">\s*{threshold}(?![\d.])|\[{threshold}m\]", expr):
-            problem(f"{alert_id}: {rules[0]['alert']} does not compare with the default threshold {threshold}")
+            problem(f"{alert_id}: {rules[0]['alert']} does not compare with ops's threshold {threshold}")
+            continue
         print(f"  ok   {alert_id} -> {rules[0]['alert']} (threshold {threshold})")
     for alert_id in by_id:
         problem(f"ops_alert: {alert_id} in {source} is not an alert of {OPS_ALERT_RULES}")
