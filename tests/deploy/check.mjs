@@ -5,14 +5,17 @@
 // NAME is "base" or an overlay's directory name; RENDERED.yaml is `kubectl kustomize` output.
 // Every object is validated against its schema (strictly: unknown properties fail, see
 // schema.mjs), then the consistency checks below run against what the repository says
-// (repo.mjs, routes.mjs). Prints one summary line per rendering; exits 1 on any failure.
+// (repo.mjs, routes.mjs, problems.mjs). Prints one summary line per rendering; exits 1 on any
+// failure.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { isDeepStrictEqual } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { validateObject } from "./schema.mjs";
-import { bytes, placeholderOrInClusterHost, readQueueDepthView, readServices, readsVariable } from "./repo.mjs";
-import { readRoutes } from "./routes.mjs";
+import { bytes, placeholderOrInClusterHost, readQueueDepthView, readServiceStatuses, readServices, readsVariable } from "./repo.mjs";
+import { PROBLEM_JSON, readGatewayProblems } from "./problems.mjs";
+import { readRoutes, UNROUTED } from "./routes.mjs";
 import { connectionAllowed, selectorMatches } from "./netpol.mjs";
 
 const NAMESPACE = "metered";
@@ -28,14 +31,51 @@ const PROBES = {
   readinessProbe: "/q/health/ready",
 };
 
+// How Envoy Gateway answers each error the local nginx gateway answers itself with problem+json
+// (bin/gateway-config, read by problems.mjs). Every status there must be listed here, and the
+// rendering must do what the entry says:
+//   unrouted  the catch-all HTTPRoute answers it (an HTTPRouteFilter direct response, nginx's body);
+//   override  a responseOverride with nginx's body on every route whose service does not answer
+//             the status itself, and none on a route whose service does (a responseOverride
+//             matches the services' responses too: it would rewrite their problem bodies);
+//   none      no responseOverride on any route; `why` says why Envoy's own reply stays as it is.
+const ENVOY_PROBLEMS = {
+  400: { how: "none", why: "Envoy answers a malformed request before routing, where no override applies, and the services answer 400 themselves, with field errors" },
+  404: { how: "unrouted", why: "the services answer 404 themselves, with a detail; unrouted paths get the catch-all route's 404" },
+  413: { how: "override", why: "Envoy's request buffer answers it" },
+  431: { how: "override", why: "the services' HTTP server answers oversized headers with an empty 431" },
+  502: { how: "override", why: "Envoy answers it for an upstream response it cannot parse" },
+  503: { how: "none", why: "every service answers 503 itself, and Envoy Gateway 1.7's responseOverride cannot tell Envoy's own 503 from theirs (1.8 adds source: Local)" },
+  504: { how: "override", why: "Envoy's request timeout answers it" },
+};
+// Errors only Envoy answers (the local gateway has no rate limits): problem+json with `type` the
+// services' own for that status, and Retry-After, on every route with a rate limit whose service
+// does not answer the status itself.
+const ENVOY_ONLY_PROBLEMS = {
+  429: { how: "override", title: "Too Many Requests", why: "Envoy's rate limits answer it", retryAfter: true },
+};
+// Rate limits at the edge, per client address: for each path (routes.tsv must route it), on its
+// route, a Local rule per address family that gives every address its own bucket (sourceCIDR
+// Distinct over the whole family) and allows at most `perMinute` requests a minute, also as a
+// burst; `method`: the rule may count only that method.
+const EDGE_RATE_LIMITS = [
+  { path: "/api/auth/login", method: "POST", perMinute: 20, why: "protects auth-service's Argon2 pool and the database" },
+  { path: "/api/auth/register", method: "POST", perMinute: 20, why: "protects auth-service's Argon2 pool and the database" },
+  { path: "/api/ops", perMinute: 120, why: "every refused admin call writes an audit row" },
+];
+const ADDRESS_FAMILIES = { "0.0.0.0/0": "IPv4", "::/0": "IPv6" };
+const UNIT_SECONDS = { Second: 1, Minute: 60, Hour: 3600, Day: 86400, Month: 2592000, Year: 31536000 };
+
 // What the repository says, read once per run.
-let services, modules, routes, queueView, bootstrapSql;
+let services, modules, routes, queueView, bootstrapSql, gatewayProblems, serviceStatuses;
 export function loadRepository(root) {
   services = readServices(root);
   modules = Object.keys(services);
   routes = readRoutes(join(root, "deploy/gateway/routes.tsv"));
   queueView = readQueueDepthView(root);
   bootstrapSql = readFileSync(join(root, "db/bootstrap.sql"), "utf8");
+  gatewayProblems = readGatewayProblems(join(root, "bin/gateway-config"));
+  serviceStatuses = readServiceStatuses(root, modules);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -106,6 +146,23 @@ function* strings(value, path = "") {
   else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) yield* strings(v, `${path}/${k}`);
 }
 
+// RFC 7386 JSON merge patch: objects merge, anything else (lists included) is replaced, null
+// deletes. Envoy Gateway merges a route's BackendTrafficPolicy into the Gateway's this way
+// (mergeType JSONMerge; StrategicMerge also replaces lists the CRD types give no merge key).
+function mergePatch(target, patch) {
+  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return structuredClone(patch);
+  const out = target && typeof target === "object" && !Array.isArray(target) ? structuredClone(target) : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = mergePatch(out[key], value);
+  }
+  return out;
+}
+
+// Whether a Gateway API PathPrefix `prefix` (whole path elements) covers `path`.
+const prefixCovers = (prefix, path) => prefix === "/" || path === prefix.replace(/\/$/, "") ||
+  path.startsWith(prefix.replace(/\/$/, "") + "/");
+
 // ---------------------------------------------------------------------------------------------
 // the checks of one rendering
 
@@ -114,7 +171,7 @@ export async function checkObjects(name, objects) {
   const isOverlay = name !== "base";
   const problems = [];
   let checks = 0;
-  const fail = (message) => problems.push(message);
+  const fail = (message) => { if (!problems.includes(message)) problems.push(message); };
   const check = (condition, message) => {
     checks++;
     if (!condition) fail(message);
@@ -410,16 +467,24 @@ export async function checkObjects(name, objects) {
   const attachedTo = (route, listener) => (route.spec.parentRefs ?? []).some((p) =>
     p.name === gateway?.metadata?.name && (p.sectionName === undefined || p.sectionName === listener?.name));
   const served = [];
+  const noBackend = [];
   for (const route of byKind("HTTPRoute")) {
     for (const rule of route.spec.rules ?? []) {
       for (const filter of rule.filters ?? []) {
         check(filter.type !== "CORS" && !JSON.stringify(filter).toLowerCase().includes("access-control-"),
           `${id(route)}: no CORS at the gateway (the services answer CORS themselves)`);
+        if (filter.type === "ExtensionRef") {
+          const ref = filter.extensionRef ?? {};
+          // Envoy Gateway answers every rule of a route with a missing filter with an error
+          check(ref.group === "gateway.envoyproxy.io" && ref.kind === "HTTPRouteFilter" && named("HTTPRouteFilter", ref.name),
+            `${id(route)}: ExtensionRef ${ref.kind}/${ref.name} is not an HTTPRouteFilter of the rendering`);
+        }
       }
       const backends = rule.backendRefs ?? [];
       if (backends.length === 0) {
-        check((rule.filters ?? []).some((f) => f.type === "RequestRedirect" && f.requestRedirect?.scheme === "https"),
-          `${id(route)}: a rule without backends must redirect to https`);
+        if (!(rule.filters ?? []).some((f) => f.type === "RequestRedirect" && f.requestRedirect?.scheme === "https")) {
+          noBackend.push({ route, rule });
+        }
         continue;
       }
       check(!attachedTo(route, http) || http?.name === https?.name, `${id(route)}: services are never served over plain HTTP`);
@@ -432,6 +497,8 @@ export async function checkObjects(name, objects) {
           port: backends[0].port,
           attached: attachedTo(route, https),
           route: id(route),
+          routeObject: route,
+          rule,
         });
       }
     }
@@ -449,14 +516,191 @@ export async function checkObjects(name, objects) {
     check(svc?.spec?.ports?.some((p) => p.port === r.port), `${r.route}: no Service ${r.service} with port ${r.port}`);
   }
 
-  // Envoy Gateway's policies (their schemas are validated in step 1 by @kubernetes-models/envoy-gateway)
-  const targetsGateway = (p) => (p.spec.targetRefs ?? (p.spec.targetRef ? [p.spec.targetRef] : []))
-    .some((t) => t.kind === "Gateway" && t.name === gateway?.metadata?.name);
+  // A body Envoy sends for a status the local gateway answers must be the same problem as nginx's
+  // (bin/gateway-config); for a status only Envoy answers, a problem of the services' own type.
+  // Inline, or from a ConfigMap (key response.body, else its first value, as Envoy Gateway reads it).
+  const nginxProblem = Object.fromEntries(gatewayProblems.map((p) => [p.status, p]));
+  const bodyText = (body, where) => {
+    if ((body?.type ?? "Inline") === "Inline") return body?.inline;
+    const cm = named("ConfigMap", body?.valueRef?.name);
+    if (!check(body?.valueRef?.kind === "ConfigMap" && cm, `${where}: body valueRef ${body?.valueRef?.kind}/${body?.valueRef?.name} is not a ConfigMap of the rendering`)) return undefined;
+    return cm.data?.["response.body"] ?? Object.values(cm.data ?? {})[0];
+  };
+  const checkProblemBody = (text, status, where) => {
+    let parsed;
+    try {
+      parsed = JSON.parse(text ?? "");
+    } catch {
+      return check(false, `${where}: the ${status} body is not JSON: ${text}`);
+    }
+    // Envoy expands %COMMAND% operators in these bodies
+    check(!String(text).includes("%"), `${where}: the ${status} body contains %, which Envoy expands as a command operator`);
+    if (nginxProblem[status]) {
+      return check(isDeepStrictEqual(parsed, nginxProblem[status].problem),
+        `${where}: the ${status} body must be the local gateway's (bin/gateway-config):\n      nginx: ${nginxProblem[status].body}\n      envoy: ${text}`);
+    }
+    const types = [...(serviceStatuses.problemTypes[status] ?? ["about:blank"])];
+    return check(parsed.status === status && parsed.title === ENVOY_ONLY_PROBLEMS[status]?.title && types.includes(parsed.type) &&
+        typeof parsed.detail === "string" && parsed.detail !== "",
+      `${where}: the ${status} body must be a problem with status ${status}, title "${ENVOY_ONLY_PROBLEMS[status]?.title}", type ${types.join(" or ")} (the services' own) and a detail: ${text}`);
+  };
+
+  // -- the catch-all route: paths no route matches get the local gateway's 404 -----------------
+  const catchAll = noBackend.filter(({ route, rule }) => {
+    const matches = rule.matches?.length ? rule.matches : [{}];
+    return attachedTo(route, https) && matches.length === 1 && (matches[0].path?.type ?? "PathPrefix") === "PathPrefix" &&
+      (matches[0].path?.value ?? "/") === "/" && !matches[0].headers && !matches[0].queryParams && !matches[0].method;
+  });
+  for (const { route } of noBackend.filter((n) => !catchAll.includes(n))) {
+    check(false, `${id(route)}: a rule without backends must redirect to https, or be the catch-all (PathPrefix /) answering unrouted paths`);
+  }
+  check(catchAll.length === 1,
+    `one catch-all rule (PathPrefix /, no backend, on the HTTPS listener) must answer unrouted paths with the local gateway's problem+json 404, found ${catchAll.length} (run bin/check-deploy --sync)`);
+  for (const { route, rule } of catchAll) {
+    const where = `${id(route)} (unrouted paths)`;
+    const filters = rule.filters ?? [];
+    const ref = filters[0]?.extensionRef;
+    const filter = named("HTTPRouteFilter", ref?.name);
+    const direct = filter?.spec?.directResponse;
+    if (check(filters.length === 1 && filters[0].type === "ExtensionRef" && direct,
+      `${where}: its one filter must be an ExtensionRef to an HTTPRouteFilter with a directResponse`)) {
+      check(Object.keys(filter.spec).length === 1, `${where}: HTTPRouteFilter/${ref.name} must only answer (directResponse)`);
+      check(direct.statusCode === 404 && direct.contentType === PROBLEM_JSON,
+        `${where}: HTTPRouteFilter/${ref.name} must answer 404 ${PROBLEM_JSON} (is ${direct.statusCode} ${direct.contentType})`);
+      checkProblemBody(bodyText(direct.body, where), 404, `${where}: HTTPRouteFilter/${ref.name}`);
+    }
+  }
+
+  // -- Envoy Gateway's policies (their schemas are validated in step 1 by @kubernetes-models/envoy-gateway)
+  const refsOf = (p) => p.spec.targetRefs ?? (p.spec.targetRef ? [p.spec.targetRef] : []);
+  const targetsGateway = (p) => refsOf(p).some((t) => t.kind === "Gateway" && t.name === gateway?.metadata?.name);
   const limits = new Set(modules.map((m) => services[m].maxBodyBytes));
   check(limits.size === 1, `the services disagree on quarkus.http.limits.max-body-size: ${[...limits].join(", ")}`);
-  const btp = byKind("BackendTrafficPolicy").find(targetsGateway);
-  check(bytes(btp?.spec?.requestBuffer?.limit) === [...limits][0],
-    `BackendTrafficPolicy: requestBuffer.limit ${btp?.spec?.requestBuffer?.limit} must equal the services' body limit (${[...limits][0]} bytes)`);
+  const bodyLimit = [...limits][0];
+  const btps = byKind("BackendTrafficPolicy");
+  const btp = btps.find(targetsGateway);
+  check(bytes(btp?.spec?.requestBuffer?.limit) === bodyLimit,
+    `BackendTrafficPolicy: requestBuffer.limit ${btp?.spec?.requestBuffer?.limit} must equal the services' body limit (${bodyLimit} bytes)`);
+  for (const p of btps) {
+    check(!(p.spec.targetSelectors?.length > 0), `${id(p)}: name its targets in targetRefs (bin/check-deploy resolves policies by name, not by labels)`);
+    if (targetsGateway(p)) check(p.spec.mergeType === undefined, `${id(p)}: mergeType is only for policies of a route (merged into the Gateway's)`);
+    else check(p.spec.mergeType === "JSONMerge" || p.spec.mergeType === "StrategicMerge",
+      `${id(p)}: a route's BackendTrafficPolicy needs mergeType (JSONMerge): without it, it replaces the Gateway's on that route, dropping the body limit, the timeouts and the problem bodies there`);
+  }
+  // The BackendTrafficPolicy Envoy Gateway applies to a rule: the most specific of rule, route,
+  // listener and Gateway; a route's with mergeType merged into the listener's or Gateway's.
+  const targeting = (kind, name, sectionName) => btps.filter((p) => refsOf(p).some((t) =>
+    t.kind === kind && t.name === name && t.sectionName === sectionName));
+  const effectivePolicy = (route, rule) => {
+    const level = (list, what) => {
+      check(list.length <= 1, `${list.map(id).join(" and ")} all target ${what}: Envoy Gateway applies only the oldest`);
+      return list[0];
+    };
+    const child = level(rule.name ? targeting("HTTPRoute", route.metadata.name, rule.name) : [], `${id(route)} rule ${rule.name}`) ??
+      level(targeting("HTTPRoute", route.metadata.name, undefined), id(route));
+    const parent = level(targeting("Gateway", gateway?.metadata?.name, https?.name), `the Gateway's ${https?.name} listener`) ??
+      level(targeting("Gateway", gateway?.metadata?.name, undefined), "the Gateway");
+    const own = (p) => {
+      const { targetRefs, targetRef, targetSelectors, mergeType, ...rest } = p.spec;
+      return rest;
+    };
+    if (!child) return { spec: parent ? own(parent) : {}, from: parent ? id(parent) : "no BackendTrafficPolicy" };
+    if (parent && child.spec.mergeType) return { spec: mergePatch(own(parent), own(child)), from: `${id(child)} merged into ${id(parent)}` };
+    return { spec: own(child), from: id(child) };
+  };
+  // status -> the responseOverride entry Envoy uses for it (the first that matches), with the
+  // problems of entries it cannot be.
+  const overridesOf = (spec, where) => {
+    const found = new Map();
+    for (const entry of spec.responseOverride ?? []) {
+      for (const m of entry.match?.statusCodes ?? []) {
+        const [from, to] = (m.type ?? "Value") === "Range" ? [m.range?.start, m.range?.end] : [m.value, m.value];
+        if (!check(Number.isInteger(from) && Number.isInteger(to) && to - from < 200, `${where}: a responseOverride match ${JSON.stringify(m)} names no status range`)) continue;
+        for (let status = from; status <= to; status++) if (!found.has(status)) found.set(status, entry);
+      }
+    }
+    return found;
+  };
+  const rateLimitRules = (spec) => spec.rateLimit?.local?.rules ?? [];
+
+  // -- every route: the body limit, and problem+json for the errors Envoy answers itself --------
+  check(isDeepStrictEqual(Object.keys(ENVOY_PROBLEMS).map(Number).sort(), gatewayProblems.map((p) => p.status).sort()),
+    `check.mjs ENVOY_PROBLEMS must list exactly the statuses the local gateway answers with problem+json (${gatewayProblems.map((p) => p.status).join(", ")}; bin/gateway-config), each with how Envoy answers it`);
+  const policyOf = new Map();
+  const policiesChecked = new Set();
+  for (const r of served) {
+    const { spec, from } = effectivePolicy(r.routeObject, r.rule);
+    policyOf.set(r, spec);
+    // the rules of a route share its policy: check each (route, policy, service) once
+    if (policiesChecked.has(`${r.route} ${from} ${r.service}`)) continue;
+    policiesChecked.add(`${r.route} ${from} ${r.service}`);
+    const where = `${r.route} (${from})`;
+    check(bytes(spec.requestBuffer?.limit) === bodyLimit,
+      `${where}: requestBuffer.limit ${spec.requestBuffer?.limit} must equal the services' body limit (${bodyLimit} bytes)`);
+    const overrides = overridesOf(spec, where);
+    const own = serviceStatuses.statuses[r.service] ?? new Set();
+    const limited = rateLimitRules(spec).length > 0 || spec.rateLimit?.global !== undefined;
+    const expected = { ...ENVOY_PROBLEMS, ...ENVOY_ONLY_PROBLEMS };
+    const unexpected = [...overrides.keys()].filter((status) => !expected[status]);
+    check(unexpected.length === 0, `${where}: a responseOverride of ${unexpected.slice(0, 3).join(", ")}${unexpected.length > 3 ? ` and ${unexpected.length - 3} more` : ""}, ` +
+      "not errors the gateway answers itself: it would rewrite the services' own");
+    for (const [statusText, entry] of Object.entries(expected)) {
+      const status = Number(statusText);
+      // the services' 413 only answers bodies over the limit the gateway already refuses (checked above)
+      const answersItself = own.has(status) && !(status === 413 && bytes(spec.requestBuffer?.limit) === bodyLimit);
+      const override = overrides.get(status);
+      if (override) {
+        if (!check(entry.how === "override", `${where}: no responseOverride of ${status}: ${entry.why}`)) continue;
+        if (!check(!answersItself, `${where}: the responseOverride of ${status} would rewrite ${r.service}'s own problem+json ${status} (its sources answer ${status}): leave ${status} out of this route's list`)) continue;
+        const response = override.response;
+        if (!check(response && !override.redirect, `${where}: the responseOverride of ${status} must answer (response), not redirect`)) continue;
+        check(response.statusCode === undefined || response.statusCode === status, `${where}: the responseOverride of ${status} must keep the status (statusCode ${response.statusCode})`);
+        check(response.contentType === PROBLEM_JSON, `${where}: the responseOverride of ${status} must be ${PROBLEM_JSON} (is ${response.contentType})`);
+        checkProblemBody(bodyText(response.body, where), status, `${where}: the responseOverride of ${status}`);
+        if (entry.retryAfter) {
+          const retryAfter = (response.header?.set ?? []).find((h) => h.name?.toLowerCase() === "retry-after");
+          check(/^[1-9][0-9]*$/.test(retryAfter?.value ?? ""), `${where}: the responseOverride of ${status} must set Retry-After (seconds), like the services' ${status}`);
+        }
+      } else if (entry.how === "override" && !answersItself && (status !== 429 || limited)) {
+        check(false, `${where}: ${status} (${entry.why}) must be problem+json like the local gateway's: a responseOverride of ${status} with its body`);
+      }
+    }
+  }
+
+  // -- rate limits at the edge ---------------------------------------------------------------------
+  for (const want of EDGE_RATE_LIMITS) {
+    const covering = routes.filter((row) => row.match === "Exact" ? row.path === want.path : prefixCovers(row.path, want.path))
+      .sort((a, b) => (b.match === "Exact") - (a.match === "Exact") || b.path.length - a.path.length)[0];
+    if (!check(covering, `rate limit of ${want.path}: routes.tsv routes no such path`)) continue;
+    const r = served.find((s) => key(s) === key(covering));
+    if (!r) continue; // reported above: the HTTPRoutes differ from routes.tsv
+    const rules = rateLimitRules(policyOf.get(r));
+    const what = `${want.method ? `${want.method} ` : ""}${want.path}`;
+    check(policyOf.get(r).rateLimit?.type === undefined || policyOf.get(r).rateLimit?.type === "Local",
+      `${r.route}: the rate limit of ${what} must be Local (no rate-limit service)`);
+    for (const [cidr, family] of Object.entries(ADDRESS_FAMILIES)) {
+      const counts = rules.some((rule) => {
+        const selectors = rule.clientSelectors ?? [];
+        const cidrs = selectors.filter((c) => c.sourceCIDR).map((c) => c.sourceCIDR);
+        const seconds = UNIT_SECONDS[rule.limit?.unit];
+        const requests = rule.limit?.requests;
+        return rule.shadowMode !== true &&
+          // headers or query parameters narrow a rule to requests that carry them: a client leaves them out
+          selectors.every((c) => !(c.headers?.length > 0) && !(c.queryParams?.length > 0)) &&
+          // an Exact path does not match the same path with a query string
+          selectors.every((c) => !c.path || (!c.path.invert && (c.path.type ?? "PathPrefix") === "PathPrefix" && prefixCovers(c.path.value, want.path))) &&
+          selectors.every((c) => !(c.methods?.length > 0) ||
+            (want.method !== undefined && c.methods.some((m) => !m.invert && m.value === want.method))) &&
+          cidrs.length === 1 && cidrs[0].type === "Distinct" && cidrs[0].value === cidr &&
+          Number.isInteger(requests) && requests >= 1 && seconds !== undefined &&
+          requests <= want.perMinute && requests * 60 / seconds <= want.perMinute;
+      });
+      check(counts, `${r.route}: ${what} needs a Local rate limit of at most ${want.perMinute} a minute per client address (${want.why}): ` +
+        `a rule whose clientSelectors count each ${family} address on its own (sourceCIDR Distinct ${cidr}), with a PathPrefix path covering ${want.path} ` +
+        `(an Exact path misses ?query)${want.method ? ` and no method but ${want.method}` : " and no method"}, and no header or query parameter`);
+    }
+  }
+
   const ctp = byKind("ClientTrafficPolicy").find(targetsGateway);
   const early = ctp?.spec?.headers?.earlyRequestHeaders;
   const xff = (h) => String(h?.name ?? h).toLowerCase() === "x-forwarded-for";

@@ -1,8 +1,9 @@
 // Checks of the source files themselves (run by bin/check-deploy before rendering):
 //  - the copy of db/bootstrap.sql that the Cluster's bootstrap ConfigMap is generated from is
 //    identical to it (kustomize cannot read files outside deploy/k8s);
-//  - the checked-in HTTPRoutes are what `--sync` generates from deploy/gateway/routes.tsv
-//    (check.mjs also compares the RENDERED routes, after the overlays' patches, to the table);
+//  - the checked-in HTTPRoutes are what `--sync` generates from deploy/gateway/routes.tsv and
+//    bin/gateway-config's 404 (check.mjs also compares the RENDERED routes, after the overlays'
+//    patches, to the table);
 //  - this npm project's lock file names no registry: no `resolved` fields, no tarball URL (its
 //    only URLs are the packages' funding links);
 //  - no URL in deploy/k8s or tests/deploy names a host other than a placeholder or an
@@ -10,6 +11,7 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { placeholderOrInClusterHost } from "./repo.mjs";
+import { gatewayProblem, readGatewayProblems } from "./problems.mjs";
 import { readRoutes, renderHttpRoutes } from "./routes.mjs";
 
 const root = process.argv[2];
@@ -24,8 +26,9 @@ const read = (path) => readFileSync(join(root, path), "utf8");
 
 check(read("deploy/k8s/base/database/bootstrap.sql") === read("db/bootstrap.sql"),
   "deploy/k8s/base/database/bootstrap.sql differs from db/bootstrap.sql (run bin/check-deploy --sync)");
-check(read("deploy/k8s/base/gateway/httproutes.yaml") === renderHttpRoutes(readRoutes(join(root, "deploy/gateway/routes.tsv"))),
-  "deploy/k8s/base/gateway/httproutes.yaml is not what deploy/gateway/routes.tsv generates (run bin/check-deploy --sync)");
+const notFound = gatewayProblem(readGatewayProblems(join(root, "bin/gateway-config")), 404);
+check(read("deploy/k8s/base/gateway/httproutes.yaml") === renderHttpRoutes(readRoutes(join(root, "deploy/gateway/routes.tsv")), notFound),
+  "deploy/k8s/base/gateway/httproutes.yaml is not what deploy/gateway/routes.tsv and bin/gateway-config generate (run bin/check-deploy --sync)");
 
 const lock = read("tests/deploy/package-lock.json");
 check(!/"resolved"\s*:/.test(lock), "tests/deploy/package-lock.json has resolved URLs (its .npmrc sets omit-lockfile-registry-resolved)");

@@ -184,3 +184,100 @@ export function placeholderOrInClusterHost(host) {
   return !host.includes(".") || /\.svc(\.cluster\.local)?$/.test(host) ||
     host === "example.com" || host.endsWith(".example.com");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Which error statuses (400-599) each service answers itself, read from the Java sources, so
+// that the gateway never rewrites a service's own problem+json (bin/check-deploy's
+// responseOverride checks). Over-approximates on purpose: a status counts for a service when its
+// code (comments stripped, strings kept: @APIResponse(responseCode = "404") counts) names it as a
+// number or a JAX-RS Response.Status, when it calls a ProblemException factory that answers it,
+// and when service-runtime's own code (every service runs it) does either.
+
+const STATUS_NAMES = {
+  BAD_REQUEST: 400, UNAUTHORIZED: 401, PAYMENT_REQUIRED: 402, FORBIDDEN: 403, NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405, NOT_ACCEPTABLE: 406, CONFLICT: 409, GONE: 410, PRECONDITION_FAILED: 412,
+  REQUEST_ENTITY_TOO_LARGE: 413, UNSUPPORTED_MEDIA_TYPE: 415, TOO_MANY_REQUESTS: 429,
+  REQUEST_HEADER_FIELDS_TOO_LARGE: 431, INTERNAL_SERVER_ERROR: 500, NOT_IMPLEMENTED: 501,
+  BAD_GATEWAY: 502, SERVICE_UNAVAILABLE: 503, GATEWAY_TIMEOUT: 504,
+};
+
+// Java source without its comments (string and character literals kept).
+function withoutComments(java) {
+  return java.replace(/("""[\s\S]*?"""|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g,
+    (match, literal) => literal ?? " ");
+}
+
+function statusesIn(code) {
+  const found = new Set();
+  for (const m of code.matchAll(/(?<![\w.])([45][0-9]{2})(?![\w.])/g)) found.add(Number(m[1]));
+  for (const m of code.matchAll(/\bStatus\.([A-Z_]+)\b/g)) if (STATUS_NAMES[m[1]]) found.add(STATUS_NAMES[m[1]]);
+  return found;
+}
+
+// ProblemException's static factories: name -> { statuses, types }, following factories that
+// call each other (overloaded -> serviceUnavailable -> 503).
+function problemFactories(file) {
+  const code = withoutComments(readFileSync(file, "utf8"));
+  const raw = Object.create(null);
+  for (const m of code.matchAll(/\bstatic\s+ProblemException\s+(\w+)\s*\([^)]*\)\s*\{/g)) {
+    let depth = 1;
+    let i = m.index + m[0].length;
+    while (depth > 0 && i < code.length) {
+      if (code[i] === "{") depth++;
+      else if (code[i] === "}") depth--;
+      i++;
+    }
+    const body = code.slice(m.index + m[0].length, i - 1);
+    raw[m[1]] = {
+      statuses: statusesIn(body),
+      types: new Set([...body.matchAll(/"(urn:metered:problem:[a-z0-9-]+|about:blank)"/g)].map((t) => t[1])),
+      calls: [...body.matchAll(/\b(\w+)\s*\(/g)].map((c) => c[1]),
+    };
+  }
+  const resolved = Object.create(null);
+  const resolve = (name, seen = new Set()) => {
+    if (resolved[name]) return resolved[name];
+    const statuses = new Set(raw[name].statuses);
+    const types = new Set(raw[name].types);
+    seen.add(name);
+    for (const callee of raw[name].calls) {
+      if (!raw[callee] || seen.has(callee)) continue;
+      const r = resolve(callee, seen);
+      r.statuses.forEach((s) => statuses.add(s));
+      r.types.forEach((t) => types.add(t));
+    }
+    return (resolved[name] = { statuses, types });
+  };
+  for (const name of Object.keys(raw)) resolve(name);
+  return resolved;
+}
+
+// { statuses: { module: Set<status> }, problemTypes: { status: Set<type> } }: problemTypes holds
+// the `type`s ProblemException's factories give each status (the gateway's own 429 uses the
+// services' type for the same outcome).
+export function readServiceStatuses(root, modules) {
+  const runtimeDir = join(root, "service-runtime/src/main/java");
+  const factoryFile = walk(runtimeDir, (p) => p.endsWith("/ProblemException.java"))[0];
+  const factories = factoryFile ? problemFactories(factoryFile) : Object.create(null);
+  const scan = (files) => {
+    const found = new Set();
+    for (const file of files) {
+      const code = withoutComments(readFileSync(file, "utf8"));
+      statusesIn(code).forEach((s) => found.add(s));
+      for (const call of code.matchAll(/\bProblemException\s*\.\s*(\w+)\s*\(/g)) {
+        factories[call[1]]?.statuses.forEach((s) => found.add(s));
+      }
+    }
+    return found;
+  };
+  const runtime = scan(walk(runtimeDir, (p) => p.endsWith(".java") && p !== factoryFile));
+  const statuses = {};
+  for (const module of modules) {
+    statuses[module] = new Set([...runtime, ...scan(walk(join(root, module, "src/main/java"), (p) => p.endsWith(".java")))]);
+  }
+  const problemTypes = {};
+  for (const { statuses: s, types } of Object.values(factories)) {
+    for (const status of s) for (const type of types) (problemTypes[status] ??= new Set()).add(type);
+  }
+  return { statuses, problemTypes };
+}

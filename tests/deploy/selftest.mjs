@@ -21,6 +21,23 @@ const env = (c, name) => {
   return found;
 };
 const routeRule = (objects, service, index = 0) => find(objects, "HTTPRoute", service).spec.rules[index];
+const policy = (objects, name) => find(objects, "BackendTrafficPolicy", name).spec;
+// the responseOverride entry of `status` in a BackendTrafficPolicy
+const override = (objects, name, status) => {
+  const found = policy(objects, name).responseOverride.find((e) => e.match.statusCodes.some((m) => m.value === status));
+  if (!found) throw new Error(`selftest: no responseOverride of ${status} in BackendTrafficPolicy ${name}`);
+  return found;
+};
+const withoutOverride = (objects, name, status) => {
+  const spec = policy(objects, name);
+  spec.responseOverride = spec.responseOverride.filter((e) => !e.match.statusCodes.some((m) => m.value === status));
+};
+// the local rate limit rules of a BackendTrafficPolicy that count `path`
+const limitRules = (objects, name, path) => {
+  const rules = policy(objects, name).rateLimit.local.rules.filter((r) => r.clientSelectors.some((c) => c.path?.value === path));
+  if (rules.length === 0) throw new Error(`selftest: no rate limit of ${path} in BackendTrafficPolicy ${name}`);
+  return rules;
+};
 
 // [what it breaks, mutation of a deep copy of the objects]
 const mutations = [
@@ -104,7 +121,87 @@ const mutations = [
   ["a KEDA host KEDA cannot resolve", (o) => { find(o, "ScaledObject").spec.triggers[0].metadata.host = "metered-db-pooler-rw"; }],
   ["a KEDA target that is not the worker's concurrency", (o) => { find(o, "ScaledObject").spec.triggers[0].metadata.targetQueryValue = "5"; }],
   ["the worker scaled on CPU alone", (o) => { find(o, "ScaledObject").spec.triggers = [{ type: "cpu", metricType: "Utilization", metadata: { value: "70" } }]; }],
-  ["a gateway body limit other than the services'", (o) => { find(o, "BackendTrafficPolicy").spec.requestBuffer.limit = "1Mi"; }],
+  ["a gateway body limit other than the services'", (o) => { find(o, "BackendTrafficPolicy", "metered-backends").spec.requestBuffer.limit = "1Mi"; }],
+  // problem+json for the errors Envoy answers itself (bin/gateway-config's bodies)
+  ["no catch-all route: unrouted paths get Envoy's empty 404", (o) => { o.splice(o.indexOf(find(o, "HTTPRoute", "unrouted")), 1); }],
+  ["the catch-all's 404 body differing from the local gateway's", (o) => {
+    const body = find(o, "HTTPRouteFilter", "unrouted").spec.directResponse.body;
+    body.inline = body.inline.replace("No public route", "No route");
+  }],
+  ["the catch-all's 404 as text/plain", (o) => { find(o, "HTTPRouteFilter", "unrouted").spec.directResponse.contentType = "text/plain"; }],
+  ["the catch-all answering 200", (o) => { find(o, "HTTPRouteFilter", "unrouted").spec.directResponse.statusCode = 200; }],
+  ["the catch-all forwarding unrouted paths to a service", (o) => {
+    const rule = find(o, "HTTPRoute", "unrouted").spec.rules[0];
+    delete rule.filters;
+    rule.backendRefs = [{ name: "ops-service", port: 8085 }];
+  }],
+  ["the catch-all's HTTPRouteFilter missing", (o) => { o.splice(o.indexOf(find(o, "HTTPRouteFilter", "unrouted")), 1); }],
+  ["the catch-all narrowed to GET", (o) => { find(o, "HTTPRoute", "unrouted").spec.rules[0].matches[0].method = "GET"; }],
+  ["an unknown property in an HTTPRouteFilter", (o) => { find(o, "HTTPRouteFilter", "unrouted").spec.directResponse.statuscode = 404; }],
+  ["no problem+json 504 from Envoy", (o) => { withoutOverride(o, "metered-backends", 504); }],
+  ["no problem+json 413 on one route", (o) => { withoutOverride(o, "billing-service", 413); }],
+  ["a 413 body differing from the local gateway's", (o) => {
+    const body = override(o, "metered-backends", 413).response.body;
+    body.inline = body.inline.replace("256 KiB", "1 MiB");
+  }],
+  ["a 502 override as application/json", (o) => { override(o, "auth-service", 502).response.contentType = "application/json"; }],
+  ["a 504 override changing the status", (o) => { override(o, "metered-backends", 504).response.statusCode = 503; }],
+  ["a 413 override with a command operator in its body", (o) => {
+    const body = override(o, "metered-backends", 413).response.body;
+    body.inline = body.inline.replace("256 KiB.", "256 KiB (%RESPONSE_CODE_DETAILS%).");
+  }],
+  ["a 413 override from a ConfigMap that is not there", (o) => {
+    override(o, "metered-backends", 413).response.body = { type: "ValueRef", valueRef: { group: "", kind: "ConfigMap", name: "no-such-problem" } };
+  }],
+  ["an override rewriting the services' own 503s", (o) => {
+    policy(o, "metered-backends").responseOverride.push({ match: { statusCodes: [{ type: "Value", value: 503 }] },
+      response: { contentType: "application/problem+json", body: { type: "Inline", inline: JSON.stringify({ type: "about:blank", title: "Service Unavailable", status: 503, detail: "The gateway cannot serve this request now." }) } } });
+  }],
+  ["an override rewriting the services' own 404s", (o) => {
+    policy(o, "metered-backends").responseOverride.push({ match: { statusCodes: [{ type: "Value", value: 404 }] },
+      response: { contentType: "application/problem+json", body: { type: "Inline", inline: JSON.stringify({ type: "about:blank", title: "Not Found", status: 404, detail: "No public route matches this path." }) } } });
+  }],
+  ["an override of every 5xx", (o) => { override(o, "metered-backends", 504).match.statusCodes = [{ type: "Range", range: { start: 500, end: 599 } }]; }],
+  ["an override rewriting auth-service's own 429", (o) => {
+    policy(o, "auth-service").responseOverride.push(structuredClone(override(o, "metered-backends", 429)));
+  }],
+  ["an override rewriting billing-service's own 502", (o) => { delete policy(o, "billing-service").responseOverride; }],
+  ["a route policy without mergeType, replacing the Gateway's", (o) => { delete policy(o, "ops-service").mergeType; }],
+  ["mergeType on the Gateway's policy", (o) => { policy(o, "metered-backends").mergeType = "JSONMerge"; }],
+  ["two policies for one route", (o) => {
+    const copy = structuredClone(find(o, "BackendTrafficPolicy", "billing-service"));
+    copy.metadata.name = "billing-service-again";
+    o.push(copy);
+  }],
+  ["Envoy's 429 on the ops route left as text/plain", (o) => { withoutOverride(o, "metered-backends", 429); }],
+  ["a 429 override with another type than the services'", (o) => {
+    const body = override(o, "metered-backends", 429).response.body;
+    body.inline = body.inline.replace("urn:metered:problem:rate-limited", "about:blank");
+  }],
+  ["a 429 override without Retry-After", (o) => { delete override(o, "metered-backends", 429).response.header; }],
+  // rate limits at the edge
+  ["no rate limit on login", (o) => {
+    const local = policy(o, "auth-service").rateLimit.local;
+    local.rules = local.rules.filter((r) => !r.clientSelectors.some((c) => c.path?.value === "/api/auth/login"));
+  }],
+  ["no rate limit on the admin API", (o) => { delete policy(o, "ops-service").rateLimit; }],
+  ["a login limit above 20 a minute", (o) => { for (const r of limitRules(o, "auth-service", "/api/auth/login")) r.limit.requests = 200; }],
+  ["a register limit per hour (a burst of 1200)", (o) => {
+    for (const r of limitRules(o, "auth-service", "/api/auth/register")) r.limit = { requests: 1200, unit: "Hour" };
+  }],
+  ["an admin limit of 3 a second", (o) => { for (const r of limitRules(o, "ops-service", "/api/ops")) r.limit = { requests: 3, unit: "Second" }; }],
+  ["one bucket for all clients of login", (o) => { for (const r of limitRules(o, "auth-service", "/api/auth/login")) r.clientSelectors[0].sourceCIDR.type = "Exact"; }],
+  ["a register limit for IPv4 clients only", (o) => {
+    const local = policy(o, "auth-service").rateLimit.local;
+    local.rules = local.rules.filter((r) => !r.clientSelectors.some((c) => c.path?.value === "/api/auth/register" && c.sourceCIDR?.value === "::/0"));
+  }],
+  ["a login limit on an Exact path (?query slips past)", (o) => { for (const r of limitRules(o, "auth-service", "/api/auth/login")) r.clientSelectors[0].path.type = "Exact"; }],
+  ["a login limit on GET only", (o) => { for (const r of limitRules(o, "auth-service", "/api/auth/login")) r.clientSelectors[0].methods = [{ value: "GET" }]; }],
+  ["a login limit only for clients sending a header", (o) => {
+    for (const r of limitRules(o, "auth-service", "/api/auth/login")) r.clientSelectors[0].headers = [{ name: "x-client", type: "Exact", value: "web" }];
+  }],
+  ["an admin limit on another path", (o) => { for (const r of limitRules(o, "ops-service", "/api/ops")) r.clientSelectors[0].path.value = "/api/opsx"; }],
+  ["an unknown property in a rate limit rule", (o) => { limitRules(o, "ops-service", "/api/ops")[0].clientSelectors[0].sourceCidr = { type: "Distinct", value: "0.0.0.0/0" }; }],
   ["the client's X-Forwarded-For passed on", (o) => { delete find(o, "ClientTrafficPolicy").spec.headers; }],
   ["X-Forwarded-For hops trusted", (o) => { find(o, "ClientTrafficPolicy").spec.clientIPDetection = { xForwardedFor: { numTrustedHops: 1 } }; }],
   ["CORS at the gateway", (o) => { routeRule(o, "auth-service").filters = [{ type: "ResponseHeaderModifier", responseHeaderModifier: { set: [{ name: "Access-Control-Allow-Origin", value: "*" }] } }]; }],
