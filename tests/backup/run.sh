@@ -302,11 +302,6 @@ log_has restore-no-flag "already holds Metered objects" "no clear refusal"
 junk_there "a refused restore"
 ok "restore: refused onto a database holding other objects, without --reset-public-schema"
 
-expect 2 restore-no-yes "$root/bin/restore-postgres" --backup "$dump" --database-url "$target_url" --reset-public-schema
-log_has restore-no-yes "pass --yes" "no clear refusal"
-junk_there "a restore without --yes"
-ok "restore: --reset-public-schema without --yes and without a terminal is refused (exit 2)"
-
 corrupt="$work/corrupt.dump"
 cp "$dump" "$corrupt"
 cp "$dump.manifest" "$corrupt.manifest"
@@ -317,7 +312,19 @@ log_has restore-corrupt "does not match its manifest" "no clear refusal"
 junk_there "a corrupted dump's restore"
 ok "restore: a dump that does not match its manifest's sha256 is refused before anything is dropped"
 
-expect 0 restore "$root/bin/restore-postgres" --backup "$dump" --database-url "$target_url" --reset-public-schema --yes
+# the runbook's command as a script runs it (no terminal, no --yes), with a service still connected
+host_port="${server#*://}"
+host_port="${host_port##*@}"
+psql -X -q -d "postgresql://metered_billing${METERED_DB_PASSWORD:+:$METERED_DB_PASSWORD}@$host_port/$target_db" \
+  -c 'SELECT pg_sleep(60)' > /dev/null 2>&1 &
+connected=$!
+for _ in $(seq 50); do
+  [ "$(psql_at postgres -v db="$target_db" <<< "SELECT count(*) FROM pg_stat_activity WHERE datname = :'db' AND usename = 'metered_billing'")" = 1 ] && break
+  sleep 0.1
+done
+expect 0 restore "$root/bin/restore-postgres" --backup "$dump" --database-url "$target_url" --reset-public-schema
+wait "$connected" 2>/dev/null || true
+log_has restore "disconnecting the Metered services' sessions" "the connected session was not named and disconnected"
 [ "$(psql_at "$target_db" -c "SELECT to_regclass('public.junk') IS NULL")" = t ] || fail "restore: public.junk survived"
 facts "$target_db" > "$work/target.facts"
 same "restored: row counts, ledger sums and balances = the manifest" "$work/manifest.facts" "$work/target.facts"
