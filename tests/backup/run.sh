@@ -24,14 +24,10 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-services=(auth billing jobs worker ops)
+test_name=backup-test
 schemas="'auth', 'billing', 'jobs', 'worker', 'ops'"
-server="${METERED_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
-server="${server%/*}"
-export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 
-say() { echo "backup-test: $*"; }
-usage_error() { echo "backup-test: $*" >&2; sed -n '5,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage_error() { echo "$test_name: $*" >&2; sed -n '5,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
 existing=""
 while [ $# -gt 0 ]; do
@@ -43,61 +39,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-started="$SECONDS"
-stamp="$(date -u +%Y%m%d%H%M%S)_$$"
-work="$(mktemp -d "${TMPDIR:-/tmp}/backup-test.XXXXXX")"
-created=()          # databases this test created, dropped at the end
+# shellcheck source=tests/lib/database-test.sh
+source "$root/tests/lib/database-test.sh"
 verify_dbs=()       # temporary databases bin/verify-backup-restore reported; must be gone
-writer_pid=""
-pids=()             # the services migrating the source database
-checks=0
-
-psql_at() { # psql_at DATABASE [psql arguments]
-  local db="$1"
-  shift
-  psql -X -q -At -F $'\t' -v ON_ERROR_STOP=1 -d "$server/$db" "$@"
-}
-
-finish() {
-  local status=$? db pid
-  trap - EXIT
-  for pid in $writer_pid "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for db in "${created[@]}"; do
-    psql_at postgres -v db="$db" <<< 'DROP DATABASE IF EXISTS :"db" WITH (FORCE);' ||
-      { echo "backup-test: could not drop $db" >&2; status=1; }
-  done
-  rm -rf "$work"
-  if [ "$status" = 0 ]; then
-    echo "backup-test: PASS ($checks checks, $((SECONDS - started))s)"
-  else
-    echo "backup-test: FAIL (after $checks passed checks, $((SECONDS - started))s)" >&2
-  fi
-  exit "$status"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-ok() { checks=$((checks + 1)); echo "  ok   $*"; }
-fail() {
-  echo "  FAIL $1" >&2
-  if [ -n "${2:-}" ] && [ -f "$2" ]; then sed 's/^/       | /' "$2" | tail -n 60 >&2; fi
-  exit 1
-}
-
-# expect STATUS NAME COMMAND...: runs COMMAND, its output in $work/NAME.log; STATUS is an exit
-# code or "fail" (any non-zero one).
-expect() {
-  local want="$1" name="$2" got=0
-  shift 2
-  "$@" > "$work/$name.log" 2>&1 < /dev/null || got=$?
-  if [ "$want" = fail ] && [ "$got" != 0 ]; then return 0; fi
-  [ "$got" = "$want" ] || fail "$name: exit $got, expected $want: $*" "$work/$name.log"
-}
-
-log_has() { # log_has NAME REGEX WHAT
-  grep -Eq -e "$2" "$work/$1.log" || fail "$1: $3 (no line matches /$2/)" "$work/$1.log"
-}
 
 # Records the temporary database a verify run used, and fails unless it was dropped.
 verify_db_gone() {
@@ -186,46 +130,8 @@ if [ -n "$existing" ]; then
   say "source: the existing database $source_db (read only)"
 else
   source_db="metered_backup_test_$stamp"
-  apps="${BACKUP_TEST_APPS_DIR:-$root}"
-  for service in "${services[@]}"; do
-    jar="$apps/$service-service/target/quarkus-app/quarkus-run.jar"
-    [ -n "${BACKUP_TEST_APPS_DIR:-}" ] && jar="$apps/$service-service/quarkus-app/quarkus-run.jar"
-    [ -f "$jar" ] || fail "$jar is missing: build the services first (./mvnw -B -DskipTests package)"
-  done
-  command -v java >/dev/null || fail "java is missing: install a JDK 17"
   say "source: a new database $source_db (bootstrap, the services' migrations, seed)"
-  created+=("$source_db")
-  # METERED_DB_PASSWORD as the caller has it (else .run/secrets.env, else none): bin/db-bootstrap
-  # sets it on the cluster-wide roles, so a made-up one would lock out a running stack.
-  expect 0 bootstrap env METERED_ADMIN_DATABASE_URL="$server/$source_db" "$root/bin/db-bootstrap"
-  password="${METERED_DB_PASSWORD:-}"
-  if [ -z "$password" ] && [ -r "$root/.run/secrets.env" ]; then
-    password="$(sed -n 's/^METERED_DB_PASSWORD=//p' "$root/.run/secrets.env" | tail -n1)"
-  fi
-  password="${password:-unused-under-trust}"
-  host_port="${server##*@}"
-  host_port="${host_port%%\?*}"
-  jwt_key="$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null)"
-  for service in "${services[@]}"; do
-    jar="$apps/$service-service/target/quarkus-app/quarkus-run.jar"
-    [ -n "${BACKUP_TEST_APPS_DIR:-}" ] && jar="$apps/$service-service/quarkus-app/quarkus-run.jar"
-    env -i PATH="$PATH" HOME="${HOME:-/tmp}" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} \
-      QUARKUS_INIT_AND_EXIT=true METERED_MIGRATE_AT_START=true \
-      DATABASE_URL="postgresql://metered_$service:$password@$host_port/$source_db" \
-      AUTH_JWT_PRIVATE_KEY="$jwt_key" STRIPE_SECRET_KEY=sk_test_x STRIPE_WEBHOOK_SECRET=whsec_x \
-      ADMIN_TOKEN=backup-test-admin-token-0123456789 \
-      java -Xmx192m -jar "$jar" > "$work/migrate-$service.log" 2>&1 &
-    pids+=($!)
-  done
-  for i in "${!services[@]}"; do
-    wait "${pids[$i]}" || fail "${services[$i]}-service did not migrate $source_db" "$work/migrate-${services[$i]}.log"
-  done
-  pids=()
-  for schema in "${services[@]}"; do
-    [ "$(psql_at "$source_db" -c "SELECT count(*) FROM $schema.flyway_schema_history WHERE success")" -gt 0 ] ||
-      fail "$schema has no Flyway history after its migration"
-  done
-  ok "five services migrated $source_db with their own Flyway migrations"
+  new_migrated_database "$source_db" "${BACKUP_TEST_APPS_DIR:-}"
   expect 0 seed psql -X -q -v ON_ERROR_STOP=1 -d "$server/$source_db" -f "$root/tests/backup/seed.sql"
   [ "$(psql_at "$source_db" -c 'SELECT count(*) FROM billing.ledger_drift')" = 0 ] || fail "the seed left ledger drift"
   ok "seeded users, ledger rows, jobs (succeeded, dead, queued), webhook events, heartbeats, audit log"
@@ -392,6 +298,7 @@ END
 \$\$;
 SQL
   writer_pid=$!
+  pids+=("$writer_pid")
   ledger_of_writer() { psql_at "$source_db" -c "SELECT count(*) FROM billing.credit_ledger WHERE user_id = '$writer_user'"; }
   for _ in $(seq 100); do
     [ "$(ledger_of_writer)" -ge 20 ] && break
@@ -404,7 +311,7 @@ SQL
   psql_at "$source_db" -v app="$writer_app" \
     <<< "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = :'app';" > /dev/null
   wait "$writer_pid" 2>/dev/null || true
-  writer_pid=""
+  pids=()
   in_manifest="$(awk -F'\t' -v u="$writer_user" '$1 == "ledger_sum" && $2 == u { print $3 }' "$busy.manifest")"
   now_live="$(psql_at "$source_db" -c "SELECT sum(amount) FROM billing.credit_ledger WHERE user_id = '$writer_user'")"
   [ -n "$in_manifest" ] && [ "$in_manifest" -gt 0 ] && [ "$now_live" -gt "$in_manifest" ] ||

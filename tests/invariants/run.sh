@@ -22,14 +22,10 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-services=(auth billing jobs worker ops)
-server="${METERED_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
-server="${server%/*}"
+test_name=invariants-test
 check="$root/bin/check-invariants"
-export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 
-say() { echo "invariants-test: $*"; }
-usage_error() { echo "invariants-test: $*" >&2; sed -n '5,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage_error() { echo "$test_name: $*" >&2; sed -n '5,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
 existing=""
 while [ $# -gt 0 ]; do
@@ -41,58 +37,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-started="$SECONDS"
-stamp="$(date -u +%Y%m%d%H%M%S)_$$"
-work="$(mktemp -d "${TMPDIR:-/tmp}/invariants-test.XXXXXX")"
-created=()          # databases this test created, dropped at the end
-pids=()             # background processes: the services migrating, the in-flight transaction
-checks=0
-
-psql_at() { # psql_at DATABASE [psql arguments]
-  local db="$1"
-  shift
-  psql -X -q -At -F $'\t' -v ON_ERROR_STOP=1 -d "$server/$db" "$@"
-}
-
-finish() {
-  local status=$? db pid
-  trap - EXIT
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done   # a JVM shuts down in a second or two
-  for db in "${created[@]}"; do
-    psql_at postgres -v db="$db" <<< 'DROP DATABASE IF EXISTS :"db" WITH (FORCE);' ||
-      { echo "invariants-test: could not drop $db" >&2; status=1; }
-  done
-  rm -rf "$work"
-  if [ "$status" = 0 ]; then
-    echo "invariants-test: PASS ($checks checks, $((SECONDS - started))s)"
-  else
-    echo "invariants-test: FAIL (after $checks passed checks, $((SECONDS - started))s)" >&2
-  fi
-  exit "$status"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-ok() { checks=$((checks + 1)); echo "  ok   $*"; }
-fail() {
-  echo "  FAIL $1" >&2
-  if [ -n "${2:-}" ] && [ -f "$2" ]; then sed 's/^/       | /' "$2" | tail -n 60 >&2; fi
-  exit 1
-}
-
-# expect STATUS NAME COMMAND...: runs COMMAND, its output in $work/NAME.log.
-expect() {
-  local want="$1" name="$2" got=0
-  shift 2
-  "$@" > "$work/$name.log" 2>&1 < /dev/null || got=$?
-  [ "$got" = "$want" ] || fail "$name: exit $got, expected $want: $*" "$work/$name.log"
-}
-
-log_has() { # log_has NAME REGEX WHAT
-  grep -Eq -e "$2" "$work/$1.log" || fail "$1: $3 (no line matches /$2/)" "$work/$1.log"
-}
+# shellcheck source=tests/lib/database-test.sh
+source "$root/tests/lib/database-test.sh"
 
 # The ids of the checks a run failed, sorted, space-separated.
 failed_checks() { sed -n 's/^FAIL  \([0-9][a-z]\) .*/\1/p' "$work/$1.log" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//'; }
@@ -144,48 +90,8 @@ fi
 # ---- 1. a database of the test's own, migrated by the services' jars and seeded
 db="metered_invariants_test_$stamp"
 db_url="$server/$db"
-apps_source="${INVARIANTS_TEST_APPS_DIR:-}"
-apps="$work/apps"
-command -v java >/dev/null || fail "java is missing: install a JDK 17"
-for service in "${services[@]}"; do
-  app="$root/$service-service/target/quarkus-app"
-  [ -n "$apps_source" ] && app="$apps_source/$service-service/quarkus-app"
-  [ -f "$app/quarkus-run.jar" ] || fail "$app/quarkus-run.jar is missing: build the services first (./mvnw -B -DskipTests package)"
-  # a copy: another build may replace target/ while the migrations run
-  mkdir -p "$apps/$service-service"
-  cp -R "$app" "$apps/$service-service/quarkus-app"
-done
 say "a new database $db (bootstrap, the services' migrations, seed)"
-created+=("$db")
-# METERED_DB_PASSWORD as the caller has it (else .run/secrets.env, else none): bin/db-bootstrap
-# sets it on the cluster-wide roles, so a made-up one would lock out a running stack.
-expect 0 bootstrap env METERED_ADMIN_DATABASE_URL="$db_url" "$root/bin/db-bootstrap"
-password="${METERED_DB_PASSWORD:-}"
-if [ -z "$password" ] && [ -r "$root/.run/secrets.env" ]; then
-  password="$(sed -n 's/^METERED_DB_PASSWORD=//p' "$root/.run/secrets.env" | tail -n1)"
-fi
-password="${password:-unused-under-trust}"
-host_port="${server##*@}"
-host_port="${host_port%%\?*}"
-jwt_key="$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null)"
-for service in "${services[@]}"; do
-  env -i PATH="$PATH" HOME="${HOME:-/tmp}" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} \
-    QUARKUS_INIT_AND_EXIT=true METERED_MIGRATE_AT_START=true \
-    DATABASE_URL="postgresql://metered_$service:$password@$host_port/$db" \
-    AUTH_JWT_PRIVATE_KEY="$jwt_key" STRIPE_SECRET_KEY=sk_test_x STRIPE_WEBHOOK_SECRET=whsec_x \
-    ADMIN_TOKEN=invariants-test-admin-token-0123456789 \
-    java -Xmx192m -jar "$apps/$service-service/quarkus-app/quarkus-run.jar" > "$work/migrate-$service.log" 2>&1 &
-  pids+=($!)
-done
-for i in "${!services[@]}"; do
-  wait "${pids[$i]}" || fail "${services[$i]}-service did not migrate $db" "$work/migrate-${services[$i]}.log"
-done
-pids=()
-for schema in "${services[@]}"; do
-  [ "$(psql_at "$db" -c "SELECT count(*) FROM $schema.flyway_schema_history WHERE success")" -gt 0 ] ||
-    fail "$schema has no Flyway history after its migration"
-done
-ok "five services migrated $db with their own Flyway migrations"
+new_migrated_database "$db" "${INVARIANTS_TEST_APPS_DIR:-}"
 expect 0 seed psql -X -q -v ON_ERROR_STOP=1 -d "$db_url" -f "$root/tests/backup/seed.sql" -f "$root/tests/invariants/seed.sql"
 ok "seeded: top-ups with their events and sessions, a refund, a dispute below zero, jobs in every state, a requeued dead letter"
 
