@@ -23,7 +23,8 @@ import glob, re, sys, yaml
 
 compose = yaml.safe_load(open(sys.argv[1]))["services"]
 stack = open("bin/stack").read()
-ports = dict(re.findall(r"\[([a-z]+-service)\]=(\d+)", stack))
+# bin/stack writes each port as $((BASE + port_offset)); the base is the default port
+ports = dict(re.findall(r"\[([a-z]+-service)\]=\$\(\((\d+) \+ port_offset\)\)", stack))
 problems = []
 
 def reads(service):
