@@ -3,7 +3,7 @@ package dev.metered.runtime.problem;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
-import java.net.ConnectException;
+import java.net.SocketException;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -33,7 +33,8 @@ public final class DependencyOutage {
 
     public static boolean causedBy(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ConnectException || t instanceof ClosedConnectionException
+            // SocketException: refused (ConnectException) or reset mid-query, as when PostgreSQL restarts
+            if (t instanceof SocketException || t instanceof ClosedConnectionException
                     || t instanceof TimeoutException || isPoolTimeout(t) || isUnavailableState(t)) {
                 return true;
             }

@@ -17,6 +17,7 @@ class DependencyOutageTest {
         assertTrue(DependencyOutage.causedBy(new ConnectException("Connection refused")));
         assertTrue(DependencyOutage.causedBy(new RuntimeException("wrapped", new ConnectException("refused"))));
         assertTrue(DependencyOutage.causedBy(ClosedConnectionException.INSTANCE));
+        assertTrue(DependencyOutage.causedBy(new java.net.SocketException("Connection reset")));
         assertTrue(DependencyOutage.causedBy(new NoStackTraceThrowable("Timeout")));
     }
 

@@ -1,6 +1,7 @@
 package dev.metered.worker.queue;
 
 import dev.metered.runtime.problem.DependencyOutage;
+import dev.metered.worker.config.WorkerConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -38,9 +39,12 @@ public class JobQueue {
     private static final String RECOVER_STALE = "SELECT requeued, dead FROM jobs.recover_stale($1, $2)";
 
     private final Pool pool;
+    private final Duration settleRetryLimit;
 
-    public JobQueue(Pool pool) {
+    public JobQueue(Pool pool, WorkerConfig config) {
         this.pool = pool;
+        // no one else may take the job before its lease ends: until then, settling it is ours to retry
+        this.settleRetryLimit = Duration.ofSeconds(config.staleSeconds());
     }
 
     public Uni<List<ClaimedJob>> claim(String worker, int limit, int leaseSeconds, Instant now) {
@@ -68,7 +72,8 @@ public class JobQueue {
 
     /**
      * False when this worker no longer holds this attempt (fenced): nothing changed. Settling is
-     * retried through a full pool or a dropped connection rather than left to the lease's expiry;
+     * retried through a full pool, a dropped connection or a database restart, for as long as
+     * the lease lasts, rather than left to the lease's expiry (which would run the job again);
      * a retry after a lost commit is fenced off, so it can never settle twice.
      */
     public Uni<Boolean> complete(UUID jobId, String worker, int attempt, JsonObject output, Instant now) {
@@ -84,9 +89,9 @@ public class JobQueue {
                 .map(rows -> rows.iterator().next().getString("status"));
     }
 
-    private static <T> Uni<T> settle(Uni<T> call) {
+    private <T> Uni<T> settle(Uni<T> call) {
         return call.onFailure(DependencyOutage::isTransient).retry()
-                .withBackOff(Duration.ofMillis(50), Duration.ofSeconds(2)).atMost(10);
+                .withBackOff(Duration.ofMillis(50), Duration.ofSeconds(2)).expireIn(settleRetryLimit.toMillis());
     }
 
     public Uni<Integer> handBack(String worker, Collection<UUID> jobIds, Instant now) {
