@@ -164,4 +164,51 @@ class ReplicateProviderTest {
         assertTrue(failure.retryable());
         assertTrue(Duration.ofNanos(System.nanoTime() - started).toSeconds() < 10);
     }
+
+    @Test
+    void aPredictionGivenUpOnIsCanceled() {
+        replicate.stubFor(post("/v1/predictions").willReturn(okJson("{\"id\":\"p6\",\"status\":\"starting\"}")));
+        replicate.stubFor(get("/v1/predictions/p6").willReturn(okJson("{\"id\":\"p6\",\"status\":\"processing\"}")));
+        replicate.stubFor(post("/v1/predictions/p6/cancel").willReturn(okJson("{\"id\":\"p6\",\"status\":\"canceled\"}")));
+
+        // the worker's attempt timeout, as JobExecutor applies it, long enough for the prediction to be created
+        assertThrows(io.smallrye.mutiny.TimeoutException.class, () -> provider.run(job(new JsonObject()))
+                .ifNoItem().after(Duration.ofSeconds(2)).fail().await().atMost(Duration.ofSeconds(10)));
+
+        awaitRequests(postRequestedFor(urlEqualTo("/v1/predictions/p6/cancel")));
+    }
+
+    @Test
+    void aPredictionWhosePollingFailsIsCanceled() {
+        replicate.stubFor(post("/v1/predictions").willReturn(okJson("{\"id\":\"p7\",\"status\":\"starting\"}")));
+        replicate.stubFor(get("/v1/predictions/p7").willReturn(aResponse().withStatus(503)));
+        replicate.stubFor(post("/v1/predictions/p7/cancel").willReturn(okJson("{\"id\":\"p7\",\"status\":\"canceled\"}")));
+
+        assertTrue(failure(new JsonObject()).retryable());
+
+        awaitRequests(postRequestedFor(urlEqualTo("/v1/predictions/p7/cancel")));
+    }
+
+    @Test
+    void aSucceededPredictionIsNotCanceled() {
+        replicate.stubFor(post("/v1/predictions").willReturn(okJson("{\"id\":\"p8\",\"status\":\"succeeded\",\"output\":1}")));
+
+        run(new JsonObject());
+
+        replicate.verify(0, postRequestedFor(urlEqualTo("/v1/predictions/p8/cancel")));
+    }
+
+    /** The cancel is fire and forget: it may land just after the attempt's failure. */
+    private static void awaitRequests(com.github.tomakehurst.wiremock.matching.RequestPatternBuilder pattern) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (replicate.findAll(pattern).isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        replicate.verify(1, pattern);
+    }
 }

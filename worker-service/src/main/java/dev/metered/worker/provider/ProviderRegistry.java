@@ -43,8 +43,11 @@ public class ProviderRegistry {
                     continue;
                 }
                 if (webClient == null) {
+                    // a job in flight holds at most one request: with fewer connections than jobs,
+                    // a few hung requests would starve every other job of a connection
                     webClient = WebClient.create(vertx, new WebClientOptions().setUserAgent("metered-worker")
-                            .setConnectTimeout(config.replicate().requestTimeoutSeconds() * 1000));
+                            .setConnectTimeout(config.replicate().requestTimeoutSeconds() * 1000)
+                            .setMaxPoolSize(Math.max(config.concurrency(), 1)));
                 }
                 byType.put(type, new ReplicateProvider(vertx, webClient, config.replicate().apiBase(), token.get(),
                         provider.substring("replicate:".length()), config.replicate().pollIntervalMs(),

@@ -10,11 +10,14 @@ import io.vertx.mutiny.ext.web.client.HttpResponse;
 import io.vertx.mutiny.ext.web.client.WebClient;
 import java.time.Duration;
 import java.util.Set;
+import org.jboss.logging.Logger;
 
 /**
  * A client of Replicate's predictions API: POST /v1/predictions, then GET /v1/predictions/{id}
  * until the prediction is succeeded, failed or canceled. 429 (after its Retry-After) and 5xx
  * are retried a few times here, then reported as retryable; other 4xx are not retryable.
+ * A prediction given up on (the attempt timed out, or polling failed) is canceled, so it does
+ * not go on running, and billing, at Replicate beside the retry.
  * Non-blocking (Vert.x WebClient), every request with a timeout.
  */
 public class ReplicateProvider implements JobProvider {
@@ -22,6 +25,7 @@ public class ReplicateProvider implements JobProvider {
     static final int MAX_TRANSIENT_RETRIES = 4;
     static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(60);
     private static final Set<String> TERMINAL = Set.of("succeeded", "failed", "canceled");
+    private static final Logger LOG = Logger.getLogger(ReplicateProvider.class);
 
     private final Vertx vertx;
     private final WebClient client;
@@ -52,7 +56,10 @@ public class ReplicateProvider implements JobProvider {
         JsonObject input = job.input() == null ? new JsonObject() : job.input().copy();
         input.remove("simulate");
         JsonObject body = new JsonObject().put("version", model).put("input", input);
-        return send(HttpMethod.POST, "/v1/predictions", body, 0).flatMap(this::untilTerminal).map(prediction -> {
+        return send(HttpMethod.POST, "/v1/predictions", body, 0).flatMap(created -> untilTerminal(created)
+                .onCancellation().invoke(() -> cancel(created.getString("id"), "the attempt timed out"))
+                .onFailure().invoke(failure -> cancel(created.getString("id"), failure.getMessage()))
+        ).map(prediction -> {
             String status = prediction.getString("status");
             String id = prediction.getString("id");
             return switch (status) {
@@ -63,6 +70,22 @@ public class ReplicateProvider implements JobProvider {
                         + prediction.getValue("error"), true);
             };
         });
+    }
+
+    /** Fire and forget: the attempt's outcome does not wait for, or depend on, the cancel. */
+    private void cancel(String id, String why) {
+        if (id == null || id.isBlank()) {
+            return;
+        }
+        client.requestAbs(HttpMethod.POST, apiBase + "/v1/predictions/" + id + "/cancel")
+                .putHeader("Authorization", "Bearer " + token)
+                .timeout(requestTimeoutMs)
+                .send()
+                .subscribe().with(
+                        response -> LOG.infof("Canceled replicate prediction %s (%s): HTTP %d", id, why,
+                                response.statusCode()),
+                        failure -> LOG.warnf("Could not cancel replicate prediction %s (%s): %s", id, why,
+                                failure.getMessage()));
     }
 
     private Uni<JsonObject> untilTerminal(JsonObject prediction) {
