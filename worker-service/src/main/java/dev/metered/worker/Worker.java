@@ -50,6 +50,8 @@ public class Worker {
     private final Map<UUID, ClaimedJob> inFlight = new ConcurrentHashMap<>();
     private final AtomicBoolean claiming = new AtomicBoolean();
     private final AtomicBoolean wakeRequested = new AtomicBoolean();
+    /** A claim failed: it may have committed with its answer lost, leasing jobs to us that we do not run. */
+    private final AtomicBoolean claimAnswerMayBeLost = new AtomicBoolean();
     private final List<Long> timers = new CopyOnWriteArrayList<>();
     private final List<Consumer<ClaimedJob>> onExecute = new CopyOnWriteArrayList<>();
     private final Map<JobExecutor.Outcome, Long> outcomes = new ConcurrentHashMap<>();
@@ -114,22 +116,42 @@ public class Worker {
             return;
         }
         int limit = Math.min(settings.batchSize(), room);
-        queue.claim(id(), limit, settings.leaseSeconds(), clock.instant()).subscribe().with(jobs -> {
-            metrics.claimed(jobs.size());
-            jobs.forEach(job -> {
-                if (inFlight.put(job.id(), job) == null) {
-                    metrics.started();
-                }
-            });
-            claiming.set(false);
-            jobs.forEach(this::execute);
-            if (jobs.size() == limit || wakeRequested.get()) {
-                wake();
+        handBackUnheldIfNeeded()
+                .flatMap(ignored -> queue.claim(id(), limit, settings.leaseSeconds(), clock.instant()))
+                .subscribe().with(jobs -> {
+                    metrics.claimed(jobs.size());
+                    jobs.forEach(job -> {
+                        if (inFlight.put(job.id(), job) == null) {
+                            metrics.started();
+                        }
+                    });
+                    claiming.set(false);
+                    jobs.forEach(this::execute);
+                    if (jobs.size() == limit || wakeRequested.get()) {
+                        wake();
+                    }
+                }, failure -> {
+                    claimAnswerMayBeLost.set(true);
+                    claiming.set(false);
+                    logFailure(failure);
+                });
+    }
+
+    /** Runs only while this worker claims, so every job it holds is in {@code inFlight}. */
+    private Uni<Integer> handBackUnheldIfNeeded() {
+        if (!claimAnswerMayBeLost.getAndSet(false)) {
+            return Uni.createFrom().item(0);
+        }
+        return queue.handBackUnheld(id(), Set.copyOf(inFlight.keySet()), clock.instant()).invoke(handed -> {
+            if (handed > 0) {
+                LOG.warnf("Worker %s handed back %d jobs a claim leased to it without its answer arriving", id(), handed);
             }
-        }, failure -> {
-            claiming.set(false);
-            logFailure(failure);
         });
+    }
+
+    /** For tests: as after a failed claim. */
+    void claimAnswerMayBeLost() {
+        claimAnswerMayBeLost.set(true);
     }
 
     private void execute(ClaimedJob job) {

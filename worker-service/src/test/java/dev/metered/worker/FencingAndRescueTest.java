@@ -193,4 +193,25 @@ class FencingAndRescueTest extends ManualWorkerTest {
         return new JsonObject((String) TestDatabase.single(
                 "SELECT to_jsonb(h)::text FROM worker.heartbeats h WHERE worker_id = ?", workerId));
     }
+
+    @Test
+    void jobsALostClaimAnswerLeasedToAWorkerAreHandedBackAndRunOnceWhileItsOwnJobsRunOn() throws Exception {
+        UUID user = userWithCredits(30);
+        UUID quick = submit(user, "echo", new JsonObject().put("simulate", new JsonObject().put("latency_ms", 1500)), 10, 3);
+        UUID slow = submit(user, "echo", new JsonObject().put("simulate", new JsonObject().put("latency_ms", 6000)), 10, 3);
+        String id = "lost-answer-" + UUID.randomUUID();
+        Worker worker = start(id, 2);
+        await(() -> worker.inFlight() == 2, Duration.ofSeconds(10), "both jobs running");
+
+        // a claim that committed while its answer was lost: leased to the worker, unknown to it
+        UUID orphan = submit(user, "echo", new JsonObject(), 10, 3);
+        claimAsGhost(id);
+        worker.claimAnswerMayBeLost();
+
+        for (UUID job : List.of(quick, slow, orphan)) {
+            JobFixtures.awaitStatus(job, "succeeded", Duration.ofSeconds(20));
+            assertEquals(1, JobFixtures.attempts(job), "ran once: " + job);
+            assertEquals(Map.of("hold", 1L, "capture", 1L), ledger(job));
+        }
+    }
 }

@@ -36,6 +36,7 @@ public class JobQueue {
     private static final String COMPLETE = "SELECT jobs.complete($1, $2, $3, $4, $5) AS completed";
     private static final String FAIL = "SELECT jobs.fail($1, $2, $3, $4, $5, $6, $7) AS status";
     private static final String HAND_BACK = "SELECT jobs.hand_back($1, $2, $3) AS handed";
+    private static final String HAND_BACK_UNHELD = "SELECT jobs.hand_back_unheld($1, $2, $3) AS handed";
     private static final String RECOVER_STALE = "SELECT requeued, dead FROM jobs.recover_stale($1, $2)";
 
     private final Pool pool;
@@ -96,6 +97,12 @@ public class JobQueue {
 
     public Uni<Integer> handBack(String worker, Collection<UUID> jobIds, Instant now) {
         return pool.preparedQuery(HAND_BACK).execute(Tuple.of(worker, jobIds.toArray(UUID[]::new), at(now)))
+                .map(rows -> rows.iterator().next().getInteger("handed"));
+    }
+
+    /** Hands back every job leased to {@code worker} but not in {@code held}: what a lost claim answer left. */
+    public Uni<Integer> handBackUnheld(String worker, Collection<UUID> held, Instant now) {
+        return pool.preparedQuery(HAND_BACK_UNHELD).execute(Tuple.of(worker, held.toArray(UUID[]::new), at(now)))
                 .map(rows -> rows.iterator().next().getInteger("handed"));
     }
 
