@@ -3,7 +3,7 @@ package dev.metered.runtime.problem;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
-import java.net.SocketException;
+import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -33,8 +33,9 @@ public final class DependencyOutage {
 
     public static boolean causedBy(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            // SocketException: refused (ConnectException) or reset mid-query, as when PostgreSQL restarts
-            if (t instanceof SocketException || t instanceof ClosedConnectionException
+            // IOException: refused (ConnectException) or reset mid-query ("Connection reset by peer" comes
+            // from the native transport as a plain IOException), as when PostgreSQL restarts
+            if (t instanceof IOException || t instanceof ClosedConnectionException
                     || t instanceof TimeoutException || isPoolTimeout(t) || isUnavailableState(t)) {
                 return true;
             }

@@ -18,6 +18,7 @@ class DependencyOutageTest {
         assertTrue(DependencyOutage.causedBy(new RuntimeException("wrapped", new ConnectException("refused"))));
         assertTrue(DependencyOutage.causedBy(ClosedConnectionException.INSTANCE));
         assertTrue(DependencyOutage.causedBy(new java.net.SocketException("Connection reset")));
+        assertTrue(DependencyOutage.causedBy(new java.io.IOException("Connection reset by peer")));
         assertTrue(DependencyOutage.causedBy(new NoStackTraceThrowable("Timeout")));
     }
 
