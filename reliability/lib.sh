@@ -12,12 +12,12 @@
 #
 # The caller sets `scenario` (a short name for messages) before sourcing.
 RELIABILITY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-GATEWAY="${GATEWAY:-http://localhost:${GATEWAY_PORT:-8080}}"
+GATEWAY="${GATEWAY:-http://localhost:${GATEWAY_PORT:-$((8080 + ${METERED_PORT_OFFSET:-0}))}}"
 ADMIN_DATABASE_URL="${METERED_ADMIN_DATABASE_URL:-${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/metered}}"
 ADMIN_DATABASE_URL="${ADMIN_DATABASE_URL%%\?*}"
 scenario="${scenario:-reliability}"
 
-say() { echo "$scenario: $*" >&2; }
+say() { echo "$(date +%T) $scenario: $*" >&2; }
 fail() { echo "$scenario: FAIL $*" >&2; exit 1; }
 
 # psql as the superuser: quiet, unaligned, stop on error. Fails fast while PostgreSQL is down.
@@ -32,9 +32,9 @@ admin_token() {
 
 # new_user CREDITS: registers and signs in a fresh user through the gateway and grants it CREDITS
 # through the operators' audited adjustment (POST /api/ops/credits/adjust), so that every ledger
-# row has its cause and bin/check-invariants holds. Sets user_id and token.
+# row has its cause and bin/check-invariants holds. Sets user_id, token, email and password.
 new_user() {
-  local credits="$1" email password answer
+  local credits="$1" answer
   email="$scenario-$(date +%s%N)-$RANDOM@reliability.invalid"
   password="reliability password $RANDOM$RANDOM"
   curl -fsS -o /dev/null -H 'Content-Type: application/json' \
@@ -61,9 +61,43 @@ submit_job() {
   [[ "$status" =~ ^[0-9]{3}$ ]] || status=000
   job=-
   if [[ "$status" == 2* ]]; then
-    job="$(printf '%s' "${answer%$'\n'*}" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("job_id","-"))' 2>/dev/null || echo -)"
+    # sed, not a JSON parser: this runs for every request, and job ids are plain UUIDs
+    job="$(sed -n 's/.*"job_id":"\([0-9a-f-]*\)".*/\1/p' <<< "${answer%$'\n'*}")"
+    job="${job:--}"
   fi
   printf '%s %s %s\n' "$key" "$status" "$job" >> "$history"
+}
+
+# submit_until_answered HISTORY KEY BODY SECONDS: what a careful client does through an outage:
+# the same request, with the same Idempotency-Key, again until a 2xx or 4xx arrives (every try is
+# recorded), for at most SECONDS. A 429 is retried too.
+submit_until_answered() {
+  local history="$1" key="$2" body="$3" deadline=$((SECONDS + $4)) last
+  while :; do
+    submit_job "$history" "$key" "$body" 5
+    last="$(awk -v k="$key" '$1 == k { s = $2 } END { print s }' "$history")"
+    [[ "$last" == 2* || ( "$last" == 4* && "$last" != 429 ) ]] && return 0
+    [ "$SECONDS" -lt "$deadline" ] || return 0
+    sleep 0.5
+  done
+}
+
+# service_port SERVICE: the port bin/stack gives SERVICE (auth-service…) under METERED_PORT_OFFSET.
+service_port() {
+  local -A base=([auth-service]=8081 [billing-service]=8082 [jobs-service]=8083 [worker-service]=8084
+    [ops-service]=8085)
+  echo $((base[$1] + ${METERED_PORT_OFFSET:-0}))
+}
+
+# free_port: a TCP port nothing listens on now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# service_pids: "service=pid" of the five services as bin/stack started them.
+service_pids() {
+  local service
+  for service in auth-service billing-service jobs-service worker-service ops-service; do
+    printf '%s=%s ' "$service" "$(cat "$RELIABILITY_ROOT/.run/$service.pid" 2>/dev/null || echo -)"
+  done
 }
 
 # wait_until_settled USER_ID SECONDS: waits until none of the user's jobs is queued or running.
