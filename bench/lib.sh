@@ -2,7 +2,7 @@
 # Shared helpers of the queue benchmarks; sourced, not run. Expects the local stack (bin/stack up).
 
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-GATEWAY="${GATEWAY:-http://localhost:8080}"
+GATEWAY="${GATEWAY:-http://localhost:$((8080 + ${METERED_PORT_OFFSET:-0}))}"
 PGHOST="${PGHOST:-127.0.0.1}"
 PGPORT="${PGPORT:-5432}"
 PGDATABASE="${PGDATABASE:-metered}"
