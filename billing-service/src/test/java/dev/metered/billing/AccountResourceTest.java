@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.metered.testing.TestDatabase;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -89,6 +91,27 @@ class AccountResourceTest {
             Response response = get(user, "/api/billing/ledger?" + query);
             assertEquals(400, response.statusCode(), query + ": " + response.asString());
             response.then().contentType("application/problem+json").body("errors.field", hasItem(query.split("=")[0]));
+        }
+    }
+
+    private static String cursor(String text) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Well-formed cursors that no row can have produced: a 400, never the database's "out of range" as a 500. */
+    @Test
+    void cursorsOutsideWhatPostgresqlStoresAreProblems() {
+        UUID user = UUID.randomUUID();
+        for (String text : new String[] { "+294277-01-01T00:00:00Z|1", "+999999999-12-31T23:59:59Z|1",
+                "-4713-11-23T23:59:59.999999Z|1", "-999999999-01-01T00:00:00Z|1", "2025-01-01T00:00:00Z|1\u0000",
+                "2025-01-01T00:00:00Z|\u0000", "2025-01-01T00:00:00Z|1\n" }) {
+            Response response = get(user, "/api/billing/ledger?cursor=" + cursor(text));
+            assertEquals(400, response.statusCode(), text + ": " + response.asString());
+            response.then().contentType("application/problem+json").body("errors.field", hasItem("cursor"));
+        }
+        for (String text : new String[] { "+294276-12-31T23:59:59.999999Z|1", "-4713-11-24T00:00:00Z|1",
+                "+294276-12-31T23:59:59.999999+14:00|1" }) {
+            get(user, "/api/billing/ledger?cursor=" + cursor(text)).then().statusCode(200).body("items.size()", equalTo(0));
         }
     }
 

@@ -219,4 +219,56 @@ class StripeWebhookTest {
             assertEquals("application/problem+json", response.contentType());
         }
     }
+
+    /** 186 = 200 (credit_ledger.idempotency_key) - "stripe:" - ":refund": the longest id both its ledger keys fit. */
+    @Test
+    void anEventIdLongerThanItsLedgerKeysCanHoldIsRefusedAndNotStored() throws Exception {
+        UUID user = UUID.randomUUID();
+        for (int length : new int[] { 187, 190, 200, 255, 256 }) {
+            String eventId = "evt_" + "x".repeat(length - 4);
+            Response response = deliver(event(eventId, "checkout.session.completed",
+                    session(uniqueId("cs_"), user, 5, "paid", uniqueId("pi_"))));
+            assertEquals(400, response.statusCode(), length + ": " + response.asString());
+            assertEquals("application/problem+json", response.contentType());
+            assertEquals(0L, ((Number) TestDatabase.single(
+                    "SELECT count(*) FROM billing.webhook_events WHERE event_id = ?", eventId)).longValue());
+        }
+        assertEquals(0, balance(user));
+        String paymentIntent = uniqueId("pi_");
+        String longest = uniqueId("evt_") + "y".repeat(186 - 36);
+        assertEquals(186, longest.length());
+        deliver(event(longest, "checkout.session.completed", session(uniqueId("cs_"), user, 5, "paid", paymentIntent)))
+                .then().statusCode(200).body("result", equalTo("processed"));
+        String refund = uniqueId("evt_") + "z".repeat(186 - 36);
+        deliver(event(refund, "charge.refunded", charge(uniqueId("ch_"), paymentIntent, 500, 500)))
+                .then().statusCode(200).body("result", equalTo("processed"));
+        assertEquals(0, balance(user));
+        assertEquals(List.of(199, 200), TestDatabase.column(
+                "SELECT length(idempotency_key) FROM billing.credit_ledger WHERE user_id = ? ORDER BY id", user));
+    }
+
+    /** Signed metadata of a session we did not create, outside billing.checkout's bounds: ignored, as 0 or "lots" is. */
+    @Test
+    void metadataCreditsOutsideTheCheckoutBoundsAreIgnored() throws Exception {
+        for (String credits : new String[] { "\"9223372036854775807\"", "9223372036854775807", "\"100001\"", "1e30",
+                "92233720368547758070", "\"0\"", "0", "\"-5\"", "1.5", "\"lots\"" }) {
+            UUID user = UUID.randomUUID();
+            String sessionId = uniqueId("cs_");
+            String eventId = uniqueId("evt_");
+            String object = "{\"id\":\"" + sessionId + "\",\"object\":\"checkout.session\",\"payment_status\":\"paid\","
+                    + "\"amount_total\":9223372036854775807,\"currency\":\"usd\",\"payment_intent\":\"" + uniqueId("pi_")
+                    + "\",\"metadata\":{\"user_id\":\"" + user + "\",\"credits\":" + credits + "}}";
+            Response response = deliver(event(eventId, "checkout.session.completed", object));
+            assertEquals(200, response.statusCode(), credits + ": " + response.asString());
+            assertEquals("ignored", response.path("result"), credits);
+            assertEquals("ignored", TestDatabase.single("SELECT status FROM billing.webhook_events WHERE event_id = ?", eventId));
+            assertEquals(0, balance(user));
+            assertEquals(0L, ((Number) TestDatabase.single(
+                    "SELECT count(*) FROM billing.checkout_sessions WHERE stripe_session_id = ?", sessionId)).longValue());
+        }
+        UUID user = UUID.randomUUID();
+        deliver(event(uniqueId("evt_"), "checkout.session.completed", session(uniqueId("cs_"), user, 100000, "paid",
+                uniqueId("pi_")))).then().statusCode(200).body("result", equalTo("processed"));
+        assertEquals(100000, balance(user));
+    }
 }

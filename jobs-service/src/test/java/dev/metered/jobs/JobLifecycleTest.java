@@ -10,8 +10,10 @@ import dev.metered.testing.Concurrently;
 import dev.metered.testing.TestDatabase;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -135,5 +137,47 @@ class JobLifecycleTest {
         user.request().get("/api/kling/jobs/not-a-job").then().statusCode(404).header("Sunset", notNullValue());
         user.request().post("/api/kling/jobs/" + jobId + "/cancel").then().statusCode(200);
         given().get("/api/jobs/" + jobId).then().statusCode(401);
+    }
+
+    private static String cursor(String text) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Well-formed cursors that no row can have produced: a 400 on both lists, never the database's "out of range" as a 500. */
+    @Test
+    void cursorsOutsideWhatPostgresqlStoresAreProblems() {
+        JobsFixtures user = new JobsFixtures();
+        String job = "00000000-0000-4000-8000-000000000000";
+        for (String list : new String[] { "/api/jobs", "/api/kling/jobs" }) {
+            for (String text : new String[] { "+294277-01-01T00:00:00Z|" + job, "+999999999-12-31T23:59:59Z|" + job,
+                    "-4713-11-23T23:59:59.999999Z|" + job, "2025-01-01T00:00:00Z|" + job + "\u0000" }) {
+                Response response = user.request().queryParam("cursor", cursor(text)).get(list);
+                assertEquals(400, response.statusCode(), list + " " + text + ": " + response.asString());
+                response.then().contentType("application/problem+json").body("errors.field", hasItem("cursor"));
+            }
+            for (String text : new String[] { "+294276-12-31T23:59:59.999999Z|" + job, "-4713-11-24T00:00:00Z|" + job }) {
+                user.request().queryParam("cursor", cursor(text)).get(list).then().statusCode(200)
+                        .body("items.size()", equalTo(0));
+            }
+        }
+    }
+
+    /** docs/API.md: every answer of the aliases carries the three headers, also a refusal before any method is chosen. */
+    @Test
+    void theKlingAliasesSayTheyAreDeprecatedOnEveryAnswer() {
+        JobsFixtures user = new JobsFixtures();
+        List<Response> answers = List.of(
+                user.request().contentType("text/plain").body("a cat").post("/api/kling/jobs"),
+                user.request().contentType("application/xml").body("<a/>").post("/api/kling/generate"),
+                user.request().body("{\"prompt\":\"a cat\"}").post("/api/kling/jobs"),
+                user.request().queryParam("status", "exploded").get("/api/kling/jobs"),
+                given().get("/api/kling/jobs"),
+                user.request().put("/api/kling/jobs"));
+        List<Integer> statuses = answers.stream().map(Response::statusCode).toList();
+        assertEquals(List.of(415, 415, 402, 400, 401, 405), statuses);
+        for (Response answer : answers) {
+            answer.then().contentType("application/problem+json").header("Deprecation", notNullValue())
+                    .header("Sunset", notNullValue()).header("Link", org.hamcrest.Matchers.containsString("/api/jobs"));
+        }
     }
 }

@@ -8,8 +8,10 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,6 +63,68 @@ public abstract class ServiceFoundationContract {
             for (String scheme : requirement.keySet()) {
                 assertTrue(schemes != null && schemes.containsKey(scheme), "undeclared security scheme " + scheme);
             }
+        }
+    }
+
+    private static final Pattern SNAKE_CASE = Pattern.compile("[a-z][a-z0-9]*(_[a-z0-9]+)*");
+
+    /**
+     * /q/openapi describes the wire (DESIGN.md, HTTP conventions): snake_case property names, no
+     * Jackson tree described as a bean of its getters, a success for every operation, a 401 where
+     * a credential is required, and problem+json as the only body of every 4xx.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void openApiDocumentDescribesTheWire() {
+        Map<String, Object> document = given().queryParam("format", "json").when().get("/q/openapi").then()
+                .statusCode(200).extract().jsonPath().getMap("");
+        List<String> wrong = new ArrayList<>();
+        Map<String, Object> components = (Map<String, Object>) document.getOrDefault("components", Map.of());
+        Map<String, Object> schemas = (Map<String, Object>) components.getOrDefault("schemas", Map.of());
+        schemas.forEach((name, schema) -> {
+            if (name.startsWith("JsonNode")) {
+                wrong.add("schema " + name + " describes Jackson's JsonNode class, not the JSON it holds");
+            }
+            checkNames("schema " + name, schema, wrong);
+        });
+        Map<String, Object> paths = (Map<String, Object>) document.getOrDefault("paths", Map.of());
+        paths.forEach((path, item) -> ((Map<String, Object>) item).forEach((method, value) -> {
+            if (!(value instanceof Map<?, ?> operation) || !(operation.get("responses") instanceof Map<?, ?> responses)) {
+                return;
+            }
+            String name = method.toUpperCase(java.util.Locale.ROOT) + " " + path;
+            if (responses.keySet().stream().noneMatch(code -> String.valueOf(code).startsWith("2"))) {
+                wrong.add(name + " declares no success status");
+            }
+            if (operation.get("security") instanceof List<?> security && !security.isEmpty()
+                    && !responses.containsKey("401")) {
+                wrong.add(name + " requires credentials but does not declare 401");
+            }
+            responses.forEach((code, response) -> {
+                Object content = ((Map<String, Object>) response).get("content");
+                if (String.valueOf(code).startsWith("4") && !(content instanceof Map<?, ?> media
+                        && media.keySet().equals(java.util.Set.of("application/problem+json")))) {
+                    wrong.add(name + " " + code + " is not declared as application/problem+json");
+                }
+            });
+        }));
+        assertEquals(List.of(), wrong);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void checkNames(String where, Object node, List<String> wrong) {
+        if (node instanceof Map<?, ?> map) {
+            if (map.get("properties") instanceof Map<?, ?> properties) {
+                properties.keySet().stream().map(String::valueOf).filter(p -> !SNAKE_CASE.matcher(p).matches())
+                        .forEach(p -> wrong.add(where + ": property " + p + " is not snake_case"));
+            }
+            if (map.get("required") instanceof List<?> required) {
+                required.stream().map(String::valueOf).filter(p -> !SNAKE_CASE.matcher(p).matches())
+                        .forEach(p -> wrong.add(where + ": required " + p + " is not snake_case"));
+            }
+            ((Map<String, Object>) map).forEach((key, value) -> checkNames(where, value, wrong));
+        } else if (node instanceof List<?> list) {
+            list.forEach(value -> checkNames(where, value, wrong));
         }
     }
 

@@ -53,7 +53,8 @@ public class AuthResource {
     @POST
     @Path("/register")
     @Operation(summary = "Create an account")
-    @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = AuthResponses.Account.class)))
+    @APIResponse(responseCode = "201", description = "Created",
+            content = @Content(schema = @Schema(implementation = AuthResponses.Account.class)))
     @APIResponse(responseCode = "409", description = "Email taken",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> register(@NotNull @Valid AuthRequests.Register body) {

@@ -33,10 +33,15 @@ public class AccountResource {
     public record BalanceView(UUID userId, long balance, long held) {
     }
 
-    public record LedgerItem(long id, long amount, String kind, String reference, OffsetDateTime createdAt) {
+    public record LedgerItem(long id, long amount, String kind,
+                             @Schema(nullable = true, description = "The job, Checkout Session or charge id; null for an adjustment")
+                             String reference,
+                             OffsetDateTime createdAt) {
     }
 
-    public record LedgerPage(List<LedgerItem> items, String nextCursor) {
+    public record LedgerPage(List<LedgerItem> items,
+                             @Schema(nullable = true, description = "The cursor of the next page; null on the last one")
+                             String nextCursor) {
     }
 
     private final AccountRepository accounts;
@@ -50,6 +55,7 @@ public class AccountResource {
     @GET
     @Path("/balance")
     @Operation(summary = "Credits available now, and credits held by unfinished jobs")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = BalanceView.class)))
     public Uni<BalanceView> balance() {
         UUID user = UUID.fromString(token.getSubject());
         return accounts.balance(user).map(b -> new BalanceView(user, b.balance(), b.held()));
@@ -58,6 +64,7 @@ public class AccountResource {
     @GET
     @Path("/ledger")
     @Operation(summary = "The user's ledger entries, newest first, in pages")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = LedgerPage.class)))
     @APIResponse(responseCode = "400", description = "Invalid limit or cursor",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<LedgerPage> ledger(@QueryParam("limit") String limitParam, @QueryParam("cursor") String cursorParam) {

@@ -50,8 +50,11 @@ public class CheckoutResource {
 
     @POST
     @Operation(summary = "Start buying credits: a Stripe Checkout Session to send the user to")
-    @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = CheckoutCreated.class)))
+    @APIResponse(responseCode = "201", description = "Created",
+            content = @Content(schema = @Schema(implementation = CheckoutCreated.class)))
     @APIResponse(responseCode = "400", description = "Invalid credits, redirect URL or missing Idempotency-Key",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", description = "Missing or invalid access token",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "Idempotency-Key used with another body, or still in progress",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))

@@ -2,6 +2,7 @@ package dev.metered.billing.rest;
 
 import dev.metered.billing.service.StripeEventProcessor;
 import dev.metered.billing.stripe.StripeSignature;
+import dev.metered.runtime.json.StorableText;
 import dev.metered.runtime.problem.Problem;
 import dev.metered.runtime.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
@@ -27,6 +28,12 @@ public class WebhookResource {
     public record Receipt(boolean received, String eventId, String result) {
     }
 
+    /**
+     * The longest event id whose ledger keys ({@code stripe:{id}:topup}, {@code stripe:{id}:refund})
+     * fit billing.credit_ledger's 200 characters; a longer one could be stored but never applied.
+     */
+    static final int MAX_EVENT_ID_LENGTH = 200 - "stripe:".length() - ":refund".length();
+
     private final StripeSignature signature;
     private final StripeEventProcessor processor;
 
@@ -41,7 +48,8 @@ public class WebhookResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Stripe webhook: verified, stored and applied exactly once")
     @APIResponse(responseCode = "200", description = "Applied, ignored, or already applied before")
-    @APIResponse(responseCode = "400", description = "Invalid or stale signature, or not a Stripe event; nothing stored",
+    @APIResponse(responseCode = "400",
+            description = "Invalid or stale signature, not a Stripe event, or an event id over 186 characters; nothing stored",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "500", description = "Stored as failed; Stripe retries",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -64,10 +72,14 @@ public class WebhookResource {
         } catch (DecodeException | ClassCastException e) {
             throw ProblemException.badRequest("The body is not a JSON object.");
         }
-        if (!(event.getValue("id") instanceof String id) || id.isEmpty() || id.length() > 255
+        if (!(event.getValue("id") instanceof String id) || id.isEmpty() || !StorableText.isStorable(id)
                 || !(event.getValue("type") instanceof String type) || type.isEmpty() || type.length() > 255
+                || !StorableText.isStorable(type)
                 || !(event.getValue("data") instanceof JsonObject data) || !(data.getValue("object") instanceof JsonObject)) {
             throw ProblemException.badRequest("The body is not a Stripe event (id, type, data.object).");
+        }
+        if (id.codePointCount(0, id.length()) > MAX_EVENT_ID_LENGTH) {
+            throw ProblemException.invalidField("id", "must be at most " + MAX_EVENT_ID_LENGTH + " characters");
         }
         return event;
     }

@@ -1,5 +1,6 @@
 package dev.metered.billing.service;
 
+import dev.metered.billing.config.BillingConfig;
 import dev.metered.billing.repository.CheckoutSessionRepository;
 import dev.metered.billing.repository.CheckoutSessionRepository.LockedSession;
 import dev.metered.billing.repository.LedgerFunctions;
@@ -12,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -41,13 +43,17 @@ public class StripeEventProcessor {
     private final CheckoutSessionRepository sessions;
     private final LedgerFunctions ledger;
     private final BillingMetrics metrics;
+    private final long minCredits;
+    private final long maxCredits;
 
     public StripeEventProcessor(WebhookEventRepository events, CheckoutSessionRepository sessions, LedgerFunctions ledger,
-                                BillingMetrics metrics) {
+                                BillingMetrics metrics, BillingConfig config) {
         this.events = events;
         this.sessions = sessions;
         this.ledger = ledger;
         this.metrics = metrics;
+        this.minCredits = Math.max(1, config.checkout().minCredits());
+        this.maxCredits = config.checkout().maxCredits();
     }
 
     /** Ledger rows one application wrote, counted once its transaction has committed. */
@@ -165,7 +171,7 @@ public class StripeEventProcessor {
             }
             JsonObject metadata = object.getValue("metadata") instanceof JsonObject m ? m : new JsonObject();
             UUID userId = uuid(metadata.getValue("user_id"));
-            Long credits = positiveLong(metadata.getValue("credits"));
+            Long credits = credits(metadata.getValue("credits"));
             if (userId == null || credits == null) {
                 return Uni.createFrom().nullItem();
             }
@@ -207,11 +213,16 @@ public class StripeEventProcessor {
         }
     }
 
-    private static Long positiveLong(Object value) {
+    /**
+     * The signed metadata's credits when they are a whole number within the bounds a checkout may
+     * buy, else null (the session is not one of ours): 0, -5, 1.5, 2^63-1 or "lots" credit nothing.
+     */
+    private Long credits(Object value) {
         try {
-            long parsed = value instanceof String s ? Long.parseLong(s) : value instanceof Number n ? n.longValue() : -1;
-            return parsed > 0 ? parsed : null;
-        } catch (NumberFormatException e) {
+            long parsed = value instanceof String s ? Long.parseLong(s)
+                    : value instanceof Number n ? new BigDecimal(n.toString()).longValueExact() : -1;
+            return parsed >= minCredits && parsed <= maxCredits ? parsed : null;
+        } catch (NumberFormatException | ArithmeticException e) {
             return null;
         }
     }

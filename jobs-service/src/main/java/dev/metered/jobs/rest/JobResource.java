@@ -86,6 +86,7 @@ public class JobResource {
 
     @GET
     @Operation(summary = "The user's jobs, newest first, in pages")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = JobViews.Page.class)))
     @APIResponse(responseCode = "400", description = "Invalid status, limit or cursor",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<JobViews.Page> list(@QueryParam("status") String status,

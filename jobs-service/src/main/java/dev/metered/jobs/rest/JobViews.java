@@ -9,6 +9,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** The JSON shapes of the jobs API. */
 public final class JobViews {
@@ -35,7 +36,9 @@ public final class JobViews {
         }
     }
 
-    public record Page(List<Detail> items, String nextCursor) {
+    public record Page(List<Detail> items,
+                       @Schema(nullable = true, description = "The cursor of the next page; null on the last one")
+                       String nextCursor) {
     }
 
     private static JsonNode parsedOutput(Job job) {

@@ -20,11 +20,16 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import dev.metered.runtime.problem.Problem;
 
 @Path("/api/ops/audit")
 @Tag(name = "ops")
 @SecurityRequirement(name = "admin")
 @Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "400", description = "Invalid X-Admin-Actor",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "401", description = "Missing or wrong admin token",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class AuditResource {
 
     private static final String PAGE = """
@@ -33,12 +38,16 @@ public class AuditResource {
             WHERE $1::timestamptz IS NULL OR (at, id) < ($1, $2)
             ORDER BY at DESC, id DESC LIMIT $3""";
 
-    public record AuditEntry(long id, OffsetDateTime at, String actor, String tokenFingerprint, String clientAddress,
-                             String method, String path, String action, Map<String, Object> detail, int outcome,
-                             int durationMs) {
+    public record AuditEntry(long id, OffsetDateTime at, @Schema(nullable = true) String actor,
+                             @Schema(nullable = true, description = "null when no valid admin token was presented")
+                             String tokenFingerprint,
+                             @Schema(nullable = true) String clientAddress, String method, String path, String action,
+                             @Schema(nullable = true) Map<String, Object> detail, int outcome, int durationMs) {
     }
 
-    public record Page(List<AuditEntry> items, String nextCursor) {
+    public record Page(List<AuditEntry> items,
+                       @Schema(nullable = true, description = "The cursor of the next page; null on the last one")
+                       String nextCursor) {
     }
 
     private final Pool pool;
@@ -50,6 +59,8 @@ public class AuditResource {
     @GET
     @Operation(summary = "The admin audit log, newest first: who called what, when, and how it ended")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Page.class)))
+    @APIResponse(responseCode = "400", description = "Bad limit or cursor, or an invalid X-Admin-Actor",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Page> list(@QueryParam("limit") String limitParam, @QueryParam("cursor") String cursorParam) {
         int limit = KeysetPage.limit(limitParam);
         KeysetPage.Cursor cursor = KeysetPage.cursor(cursorParam);

@@ -49,6 +49,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "ops")
 @SecurityRequirement(name = "admin")
 @Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "400", description = "Invalid X-Admin-Actor",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "401", description = "Missing or wrong admin token",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class CreditsResource {
 
     private static final long MAX_ADJUSTMENT = 1_000_000_000L;
@@ -78,8 +82,9 @@ public class CreditsResource {
                              String idempotencyKey, String actor, OffsetDateTime createdAt) {
     }
 
-    public record Entry(long id, long amount, String kind, String idempotencyKey, String reference, String actor,
-                        String reason, OffsetDateTime createdAt) {
+    public record Entry(long id, long amount, String kind, String idempotencyKey,
+                        @Schema(nullable = true) String reference, @Schema(nullable = true) String actor,
+                        @Schema(nullable = true) String reason, OffsetDateTime createdAt) {
     }
 
     public record Credits(String userId, String email, long balance, long held, long ledgerSum, List<Entry> entries) {
@@ -103,10 +108,11 @@ public class CreditsResource {
     @Path("/credits/adjust")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Correct a balance with an adjustment ledger row (never by changing old rows)")
-    @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Adjustment.class)))
+    @APIResponse(responseCode = "201", description = "Created",
+            content = @Content(schema = @Schema(implementation = Adjustment.class)))
     @APIResponse(responseCode = "200", description = "Made before with this idempotency key and the same body",
             content = @Content(schema = @Schema(implementation = Adjustment.class)))
-    @APIResponse(responseCode = "400", description = "Invalid fields (a reason is required; the amount is not zero)",
+    @APIResponse(responseCode = "400", description = "Invalid fields (a reason is required; the amount is not zero) or X-Admin-Actor",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "402", description = "A negative adjustment larger than the balance",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -164,6 +170,8 @@ public class CreditsResource {
     @Path("/users/{id}/credits")
     @Operation(summary = "A user's balance, SUM(amount) of their ledger recomputed, and their latest ledger rows")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Credits.class)))
+    @APIResponse(responseCode = "400", description = "Bad limit, or an invalid X-Admin-Actor",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such user",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Credits> credits(@PathParam("id") String idParam, @QueryParam("limit") String limitParam) {
@@ -189,6 +197,8 @@ public class CreditsResource {
     @Path("/users")
     @Operation(summary = "Find a user by email (as a support ticket names them)")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = User.class)))
+    @APIResponse(responseCode = "400", description = "No email, or one over 254 characters; or an invalid X-Admin-Actor",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such user",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<User> byEmail(@QueryParam("email") String email) {

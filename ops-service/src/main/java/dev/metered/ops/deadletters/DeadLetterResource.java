@@ -32,6 +32,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "ops")
 @SecurityRequirement(name = "admin")
 @Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "400", description = "Invalid X-Admin-Actor",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "401", description = "Missing or wrong admin token",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class DeadLetterResource {
 
     private static final String PAGE = """
@@ -41,12 +45,15 @@ public class DeadLetterResource {
             ORDER BY created_at DESC, id DESC LIMIT $3""";
     private static final String REQUEUE = "SELECT job_id, status, hold_key, cost FROM jobs.requeue_dead_letter($1)";
 
-    public record DeadLetter(long id, String jobId, String userId, String type, int attempts, String lastError,
-                             Object errorHistory, OffsetDateTime createdAt, OffsetDateTime requeuedAt,
+    public record DeadLetter(long id, String jobId, String userId, String type, int attempts,
+                             @Schema(nullable = true) String lastError, List<Object> errorHistory,
+                             OffsetDateTime createdAt, @Schema(nullable = true) OffsetDateTime requeuedAt,
                              String jobStatus, long cost) {
     }
 
-    public record Page(List<DeadLetter> items, String nextCursor) {
+    public record Page(List<DeadLetter> items,
+                       @Schema(nullable = true, description = "The cursor of the next page; null on the last one")
+                       String nextCursor) {
     }
 
     public record Requeued(long deadLetterId, String jobId, String status, long cost, String holdKey) {
@@ -63,6 +70,8 @@ public class DeadLetterResource {
     @GET
     @Operation(summary = "Dead-lettered jobs, newest first")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Page.class)))
+    @APIResponse(responseCode = "400", description = "Bad limit or cursor, or an invalid X-Admin-Actor",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Page> list(@QueryParam("limit") String limitParam, @QueryParam("cursor") String cursorParam) {
         int limit = KeysetPage.limit(limitParam);
         KeysetPage.Cursor cursor = KeysetPage.cursor(cursorParam);
@@ -106,7 +115,7 @@ public class DeadLetterResource {
         Object history = row.getValue("error_history");
         return new DeadLetter(row.getLong("id"), row.getUUID("job_id").toString(), row.getUUID("user_id").toString(),
                 row.getString("type"), row.getInteger("attempts"), row.getString("last_error"),
-                history instanceof JsonArray array ? array.getList() : null,
+                history instanceof JsonArray array ? array.getList() : List.of(),
                 row.getOffsetDateTime("created_at"), row.getOffsetDateTime("requeued_at"), row.getString("job_status"),
                 row.getLong("cost"));
     }

@@ -27,6 +27,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "ops")
 @SecurityRequirement(name = "admin")
 @Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "400", description = "Invalid X-Admin-Actor",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "401", description = "Missing or wrong admin token",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class OpsJobResource {
 
     private static final String ONE = """
@@ -35,8 +39,9 @@ public class OpsJobResource {
             FROM jobs.ops_jobs WHERE id = $1""";
 
     public record OpsJob(String jobId, String userId, String type, String status, long cost, int attempts,
-                         int maxAttempts, OffsetDateTime runAfter, String lockedBy, OffsetDateTime lockedUntil,
-                         String lastError, List<Object> errorHistory, String holdKey, OffsetDateTime createdAt,
+                         int maxAttempts, OffsetDateTime runAfter, @Schema(nullable = true) String lockedBy,
+                         @Schema(nullable = true) OffsetDateTime lockedUntil, @Schema(nullable = true) String lastError,
+                         List<Object> errorHistory, @Schema(nullable = true) String holdKey, OffsetDateTime createdAt,
                          OffsetDateTime updatedAt) {
     }
 

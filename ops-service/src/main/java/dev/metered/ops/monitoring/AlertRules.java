@@ -4,11 +4,15 @@ import dev.metered.ops.config.OpsConfig;
 import dev.metered.ops.monitoring.OpsReads.Sample;
 import java.time.Duration;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** The runbook's minimum alerts, plus ledger drift, evaluated on one snapshot. */
 public final class AlertRules {
 
-    public record Alert(String name, boolean firing, Number value, long threshold, String description) {
+    public record Alert(String name, boolean firing,
+                        @Schema(nullable = true, description = "null when there is nothing to measure (no heartbeat)")
+                        Number value,
+                        long threshold, String description) {
     }
 
     /** Samples further apart than this (ops was down) end a growth run: nobody saw what happened between. */

@@ -23,20 +23,27 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import dev.metered.runtime.problem.Problem;
 
 @Path("/api/ops")
 @Tag(name = "ops")
 @SecurityRequirement(name = "admin")
 @Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "400", description = "Invalid X-Admin-Actor",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "401", description = "Missing or wrong admin token",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class MonitoringResource {
 
-    public record WorkerStatus(Map<String, Object> recoveredLastSummary, List<WorkerBeat> workers) {
+    public record WorkerStatus(@Schema(nullable = true, description = "null before any worker recovered stale jobs")
+                               Map<String, Object> recoveredLastSummary, List<WorkerBeat> workers) {
     }
 
     public record Metrics(Map<String, Long> queueDepth, long jobsFailedLastHour, long webhookFailedLastHour,
                           long webhookFailedOpen,
-                          @JsonProperty("dead_letters_last_24h") long deadLettersLast24h, OffsetDateTime workerLastHeartbeat,
-                          Double workerHeartbeatAgeSeconds, WorkerStatus worker, long ledgerDrift,
+                          @JsonProperty("dead_letters_last_24h") long deadLettersLast24h,
+                          @Schema(nullable = true) OffsetDateTime workerLastHeartbeat,
+                          @Schema(nullable = true) Double workerHeartbeatAgeSeconds, WorkerStatus worker, long ledgerDrift,
                           List<JobFailure> recentJobFailures) {
     }
 
@@ -88,6 +95,8 @@ public class MonitoringResource {
     @Path("/queue-depth/samples")
     @Operation(summary = "The per-minute queue-depth samples of the last minutes, oldest first")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Samples.class)))
+    @APIResponse(responseCode = "400", description = "minutes is not a whole number from 1 to 10080, or an invalid X-Admin-Actor",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Samples> samples(@QueryParam("minutes") String minutes) {
         return reads.samples(minutes(minutes)).map(Samples::new);
     }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** ops-service's reads of the other schemas, all through the views their owners publish for it. */
 @ApplicationScoped
@@ -55,8 +56,8 @@ public class OpsReads {
                              double ageSeconds) {
     }
 
-    public record JobFailure(String jobId, String type, String status, int attempts, String lastError,
-                             OffsetDateTime updatedAt) {
+    public record JobFailure(String jobId, String type, String status, int attempts,
+                             @Schema(nullable = true) String lastError, OffsetDateTime updatedAt) {
     }
 
     public record Sample(OffsetDateTime sampledAt, long queued, long running) {

@@ -35,8 +35,11 @@ public class StatusResource {
     }
 
     @RegisterForReflection
-    public record Readiness(boolean ready, boolean dbOk, boolean workerOk, OffsetDateTime workerLastHeartbeat,
-                            Double workerHeartbeatAgeSeconds, Map<String, Long> queueDepth) {
+    public record Readiness(boolean ready, boolean dbOk, boolean workerOk,
+                            @Schema(nullable = true) OffsetDateTime workerLastHeartbeat,
+                            @Schema(nullable = true) Double workerHeartbeatAgeSeconds,
+                            @Schema(nullable = true, description = "null when the database does not answer")
+                            Map<String, Long> queueDepth) {
     }
 
     private final OpsReads reads;

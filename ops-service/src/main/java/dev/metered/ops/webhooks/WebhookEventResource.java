@@ -37,6 +37,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "ops")
 @SecurityRequirement(name = "admin")
 @Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "400", description = "Invalid X-Admin-Actor",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "401", description = "Missing or wrong admin token",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class WebhookEventResource {
 
     private static final Set<String> STATUSES = Set.of("received", "processed", "ignored", "failed");
@@ -54,12 +58,15 @@ public class WebhookEventResource {
 
     /** Native images: also a hand-built Response entity of reprocess (200 or 202). */
     @RegisterForReflection
-    public record WebhookEvent(String id, String type, String status, int attempts, String lastError,
-                               OffsetDateTime receivedAt, OffsetDateTime processedAt, OffsetDateTime lastAttemptAt,
-                               boolean reprocessPending) {
+    public record WebhookEvent(String id, String type, String status, int attempts,
+                               @Schema(nullable = true) String lastError, OffsetDateTime receivedAt,
+                               @Schema(nullable = true) OffsetDateTime processedAt,
+                               @Schema(nullable = true) OffsetDateTime lastAttemptAt, boolean reprocessPending) {
     }
 
-    public record Page(List<WebhookEvent> items, String nextCursor) {
+    public record Page(List<WebhookEvent> items,
+                       @Schema(nullable = true, description = "The cursor of the next page; null on the last one")
+                       String nextCursor) {
     }
 
     private final Pool pool;
@@ -75,7 +82,7 @@ public class WebhookEventResource {
     @GET
     @Operation(summary = "Stored Stripe events, newest first, optionally of one status")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Page.class)))
-    @APIResponse(responseCode = "400", description = "Unknown status, bad limit or cursor",
+    @APIResponse(responseCode = "400", description = "Unknown status, bad limit or cursor, or an invalid X-Admin-Actor",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Page> list(@QueryParam("status") String status, @QueryParam("limit") String limitParam,
                           @QueryParam("cursor") String cursorParam) {

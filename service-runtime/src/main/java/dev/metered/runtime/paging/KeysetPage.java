@@ -1,7 +1,9 @@
 package dev.metered.runtime.paging;
 
+import dev.metered.runtime.json.StorableText;
 import dev.metered.runtime.problem.ProblemException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
@@ -16,6 +18,10 @@ import java.util.function.Function;
 public final class KeysetPage {
 
     public static final int MAX_LIMIT = 200;
+
+    /** The first and last instants a PostgreSQL timestamptz holds (4714-11-24 BC and 294276-12-31 AD, UTC). */
+    static final Instant EARLIEST = Instant.parse("-4713-11-24T00:00:00Z");
+    static final Instant LATEST = Instant.parse("+294276-12-31T23:59:59.999999Z");
 
     private KeysetPage() {
     }
@@ -45,20 +51,38 @@ public final class KeysetPage {
         throw ProblemException.invalidField("limit", "must be a whole number from 1 to " + MAX_LIMIT);
     }
 
-    /** The cursor a previous page returned, or null for the first page; 400 for anything else. */
+    /**
+     * The cursor a previous page returned, or null for the first page; 400 for anything else,
+     * including a well-formed one that no row can have produced: a time PostgreSQL cannot store,
+     * or an id with control characters (U+0000 included) or unpaired surrogates.
+     */
     public static Cursor cursor(String value) {
         if (value == null || value.isEmpty()) {
             return null;
         }
         try {
             String[] parts = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8).split("\\|", 2);
-            if (parts.length == 2 && !parts[1].isEmpty()) {
-                return new Cursor(OffsetDateTime.parse(parts[0]), parts[1]);
+            if (parts.length == 2 && plainId(parts[1])) {
+                OffsetDateTime createdAt = OffsetDateTime.parse(parts[0]);
+                if (storable(createdAt.toInstant())) {
+                    return new Cursor(createdAt, parts[1]);
+                }
             }
         } catch (IllegalArgumentException | DateTimeParseException e) {
             // answered below
         }
         throw invalidCursor();
+    }
+
+    private static boolean storable(Instant instant) {
+        return !instant.isBefore(EARLIEST) && !instant.isAfter(LATEST);
+    }
+
+    private static boolean plainId(String id) {
+        if (id.isEmpty() || !StorableText.isStorable(id)) {
+            return false;
+        }
+        return id.chars().noneMatch(Character::isISOControl);
     }
 
     /** Rows fetched with {@code limit + 1}: the first {@code limit}, and the cursor after them when there are more. */
