@@ -42,8 +42,12 @@ const PROBES = {
 const ENVOY_PROBLEMS = {
   400: { how: "none", why: "Envoy answers a malformed request before routing, where no override applies, and the services answer 400 themselves, with field errors" },
   404: { how: "unrouted", why: "the services answer 404 themselves, with a detail; unrouted paths get the catch-all route's 404" },
+  405: { how: "none", why: "the services answer 405 themselves (a method the path does not serve); Envoy answers none" },
+  408: { how: "override", why: "Envoy answers it when a request has not arrived within requestReceivedTimeout" },
   413: { how: "override", why: "Envoy's request buffer answers it" },
-  431: { how: "override", why: "the services' HTTP server answers oversized headers with an empty 431" },
+  414: { how: "none", why: "Envoy has no request-line limit of its own: a request target over its 60 KiB of headers gets its 431, before routing; the services take request lines up to 64K, so they never answer 414 behind it" },
+  431: { how: "override", why: "the services' HTTP server answers headers over its limit with an empty 431 (64K: above Envoy's 60 KiB, so only if that changes)" },
+  500: { how: "none", why: "the services answer 500 themselves, with a reference id; Envoy's own failures are 502, 503 and 504" },
   502: { how: "override", why: "Envoy answers it for an upstream response it cannot parse" },
   503: { how: "none", why: "every service answers 503 itself, and Envoy Gateway 1.7's responseOverride cannot tell Envoy's own 503 from theirs (1.8 adds source: Local)" },
   504: { how: "override", why: "Envoy's request timeout answers it" },
