@@ -152,6 +152,22 @@ SQL
   [ "${verdict##*$'\n'}" = 0 ] || fail "the history breaks exactly-once: ${verdict%$'\n'*}"
 }
 
+# check_ran_once USER_ID: no job of the user took a second attempt, so its provider ran it once.
+check_ran_once() {
+  local twice
+  twice="$(sql "SELECT count(*) FROM jobs.jobs WHERE user_id = '$1' AND attempts <> 1")"
+  [ "$twice" = 0 ] || fail "$twice jobs ran more than once"
+}
+
+# check_all_acknowledged HISTORY [IGNORED_KEY_PREFIX]: every key's last answer was a 2xx, i.e.
+# the client's retries (submit_until_answered) got every submission through.
+check_all_acknowledged() {
+  local unanswered
+  unanswered="$(awk -v skip="${2:-}" 'skip == "" || index($1, skip) != 1 { s[$1] = $2 }
+    END { for (k in s) if (s[k] !~ /^2/) n++; print n + 0 }' "$1")"
+  [ "$unanswered" = 0 ] || fail "$unanswered submissions never got a 2xx, even retried"
+}
+
 # check_invariants: bin/check-invariants on the stack's database; every scenario ends with it.
 check_invariants() {
   "$RELIABILITY_ROOT/bin/check-invariants" --database-url "$ADMIN_DATABASE_URL" > "${TMPDIR:-/tmp}/$scenario-invariants.txt" ||

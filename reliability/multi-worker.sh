@@ -57,9 +57,7 @@ check_drained() {
   local user="$1" history="$2"
   wait_until_settled "$user" 90
   check_history "$history" "$user" succeeded
-  local twice
-  twice="$(sql "SELECT count(*) FROM jobs.jobs WHERE user_id = '$user' AND attempts <> 1")"
-  [ "$twice" = 0 ] || fail "$twice jobs ran more than once"
+  check_ran_once "$user"
 }
 
 # The user's queued jobs held back (row locks: the claim's SKIP LOCKED passes over them) until
