@@ -82,6 +82,19 @@ submit_until_answered() {
   done
 }
 
+# stop_background_work: kills every process this script started in the background, and theirs
+# (a submitter's retry loops outlive a killed parent), so none writes into a removed directory.
+# Each is stopped before its children are looked up, so that it cannot start another meanwhile.
+stop_background_work() {
+  local pid
+  for pid in $(pgrep -P "${1:-$$}"); do
+    kill -STOP "$pid" 2>/dev/null || continue
+    stop_background_work "$pid"
+    kill "$pid" 2>/dev/null || true
+    kill -CONT "$pid" 2>/dev/null || true
+  done
+}
+
 # service_port SERVICE: the port bin/stack gives SERVICE (auth-service…) under METERED_PORT_OFFSET.
 service_port() {
   local -A base=([auth-service]=8081 [billing-service]=8082 [jobs-service]=8083 [worker-service]=8084

@@ -50,7 +50,7 @@ restart_services() {
 }
 cleanup() {
   touch "$work/stop"
-  jobs -p | xargs -r kill 2>/dev/null || true
+  stop_background_work
   restart_services "$ADMIN_DATABASE_URL" || say "could not reconnect ${proxied[*]} straight to PostgreSQL: bin/stack restart them"
   kill "$proxy_pid" 2>/dev/null || true
   rm -rf "$work"

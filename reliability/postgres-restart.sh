@@ -22,7 +22,7 @@ jobs="${RESTART_JOBS:-60}"
 services=(auth-service billing-service jobs-service worker-service ops-service)
 work="$(mktemp -d)"
 history="$work/history" probes="$work/probes"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'stop_background_work; rm -rf "$work"' EXIT
 
 # How to stop and start the server: PG_STOP_COMMAND / PG_START_COMMAND (e.g. docker stop / start
 # of a PostgreSQL container), else pg_ctlcluster on PG_CLUSTER or the cluster on the URL's port.

@@ -17,7 +17,7 @@ read -ra victims <<< "${SIGKILL_SERVICES:-auth-service billing-service jobs-serv
 max_jobs=400
 work="$(mktemp -d)"
 history="$work/history" answers="$work/answers"
-trap 'touch "$work/stop"; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'touch "$work/stop"; stop_background_work; rm -rf "$work"' EXIT
 
 new_user "$max_jobs"
 
