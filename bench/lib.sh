@@ -5,7 +5,10 @@ BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 GATEWAY="${GATEWAY:-http://localhost:$((8080 + ${METERED_PORT_OFFSET:-0}))}"
 PGHOST="${PGHOST:-127.0.0.1}"
 PGPORT="${PGPORT:-5432}"
-PGDATABASE="${PGDATABASE:-metered}"
+# the stack's database: DATABASE_URL's, as bin/stack up was given it (e.g. a throw-away one)
+bench_database="${DATABASE_URL:-metered}"
+bench_database="${bench_database%%\?*}"
+PGDATABASE="${PGDATABASE:-${bench_database##*/}}"
 export PGHOST PGPORT PGDATABASE
 
 db_password() {

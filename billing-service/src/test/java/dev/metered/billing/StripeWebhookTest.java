@@ -220,6 +220,24 @@ class StripeWebhookTest {
         }
     }
 
+    /** jsonb cannot hold U+0000 or a lone surrogate anywhere in the event: refused up front, nothing stored. */
+    @Test
+    void aSignedEventWithTextPostgresCannotStoreIsRefusedAndNotStored() throws Exception {
+        UUID user = UUID.randomUUID();
+        for (String unstorable : new String[] { "\\u0000", "a\\u0000b", "\\ud800", "\\udc00x" }) {
+            String eventId = uniqueId("evt_");
+            String object = "{\"id\":\"" + uniqueId("cs_") + "\",\"object\":\"checkout.session\",\"payment_status\":\"paid\","
+                    + "\"customer_details\":{\"name\":[\"" + unstorable + "\"]},"
+                    + "\"metadata\":{\"user_id\":\"" + user + "\",\"credits\":\"5\"}}";
+            Response response = deliver(event(eventId, "checkout.session.completed", object));
+            assertEquals(400, response.statusCode(), unstorable + ": " + response.asString());
+            assertEquals("application/problem+json", response.contentType());
+            assertEquals(0L, ((Number) TestDatabase.single(
+                    "SELECT count(*) FROM billing.webhook_events WHERE event_id = ?", eventId)).longValue());
+        }
+        assertEquals(0, balance(user));
+    }
+
     /** 186 = 200 (credit_ledger.idempotency_key) - "stripe:" - ":refund": the longest id both its ledger keys fit. */
     @Test
     void anEventIdLongerThanItsLedgerKeysCanHoldIsRefusedAndNotStored() throws Exception {

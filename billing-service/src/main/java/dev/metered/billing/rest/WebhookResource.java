@@ -49,7 +49,7 @@ public class WebhookResource {
     @Operation(summary = "Stripe webhook: verified, stored and applied exactly once")
     @APIResponse(responseCode = "200", description = "Applied, ignored, or already applied before")
     @APIResponse(responseCode = "400",
-            description = "Invalid or stale signature, not a Stripe event, or an event id over 186 characters; nothing stored",
+            description = "Invalid or stale signature, not a Stripe event, an event id over 186 characters, or text PostgreSQL cannot store; nothing stored",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "500", description = "Stored as failed; Stripe retries",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -80,6 +80,11 @@ public class WebhookResource {
         }
         if (id.codePointCount(0, id.length()) > MAX_EVENT_ID_LENGTH) {
             throw ProblemException.invalidField("id", "must be at most " + MAX_EVENT_ID_LENGTH + " characters");
+        }
+        // jsonb refuses U+0000 and lone surrogates: such an event could never be stored, so it is
+        // refused before anything is written rather than answered 500 ("stored as failed") forever
+        if (!StorableText.isStorable(event)) {
+            throw ProblemException.badRequest("The event holds text PostgreSQL cannot store (U+0000 or an unpaired surrogate).");
         }
         return event;
     }

@@ -1,6 +1,8 @@
 package dev.metered.runtime.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -43,6 +45,33 @@ public final class StorableText {
         } else if (node.isArray()) {
             for (JsonNode element : node) {
                 if (!isStorable(element)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The same for a Vert.x JSON tree: every field name and string value of it is storable. */
+    public static boolean isStorable(JsonObject object) {
+        for (Map.Entry<String, Object> field : object) {
+            if (!isStorable(field.getKey()) || !isStorableValue(field.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isStorableValue(Object value) {
+        if (value instanceof String text) {
+            return isStorable(text);
+        }
+        if (value instanceof JsonObject object) {
+            return isStorable(object);
+        }
+        if (value instanceof JsonArray array) {
+            for (Object element : array) {
+                if (!isStorableValue(element)) {
                     return false;
                 }
             }
