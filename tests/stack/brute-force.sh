@@ -56,7 +56,7 @@ cmp -s "$work/unknown.body" "$work/wrong.body" ||
 
 # the storm: all at once, each with its own connection; one wrong attempt was made above
 for i in $(seq "$guesses"); do
-  login "$victim" "guess $i" "guess-$i" > "$work/guess-$i.status" &
+  { login "$victim" "guess $i" "guess-$i"; echo; } > "$work/guess-$i.status" &
 done
 wait
 statuses="$(cat "$work"/guess-*.status | sort | uniq -c | awk '{ printf "%s%s=%s", sep, $2, $1; sep = " " }')"
