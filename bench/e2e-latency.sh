@@ -18,6 +18,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 read -r _user_id token < <(bench_user 100000)
 
+vacuum_stack_tables
 log "e2e: $rate jobs/s for ${seconds}s"
 cpu_snapshot "$tmp/cpu0"
 load_client "$token" "$rate" "$seconds" "$tmp/steady" | sed "s/^/e2e submit /"
@@ -26,6 +27,7 @@ job_latency_stats "$tmp/steady" "e2e rate=$rate/s"
 echo "e2e $(cpu_report "$tmp/cpu0" "$tmp/cpu1")"
 
 sleep 2
+vacuum_stack_tables
 log "e2e: idle pickup, 5 jobs/s for 20 s"
 load_client "$token" 5 20 "$tmp/idle" | sed "s/^/pickup submit /"
 job_latency_stats "$tmp/idle" "pickup idle"

@@ -30,6 +30,7 @@ for (( t = 0; t < threads; t++ )); do
 done
 export BENCH_TOKENS="$tokens" BENCH_LOGINS="$logins"
 
+vacuum_stack_tables
 log "mixed: warm-up (10 s at 100/s, discarded)"
 BENCH_RUN="warm-$(date +%s%N)" BENCH_RATE=100 BENCH_THREADS="$threads" \
   wrk -t "$threads" -c 64 -d 10s -s "$here/mixed.lua" "$GATEWAY" >/dev/null
