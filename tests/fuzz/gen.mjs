@@ -1,15 +1,20 @@
 // What a hostile client sends: fast-check arbitraries of request cases, one per operation.
 // A case is plain data (so fast-check can shrink it and the report can print it); materialize()
 // turns it into the bytes of one HTTP request plus the facts the judge needs about it.
+import fs from 'node:fs';
 import fc from 'fast-check';
 import { resolve, snake, valueArb } from './schema.mjs';
 
-/** The headers whose (first) value the gateway checks for control bytes: bin/gateway-config's $metered_bad_header. */
-const GATEWAY_CHECKED_HEADERS = new Set(['authorization', 'content-type', 'content-encoding', 'idempotency-key',
-  'stripe-signature', 'origin', 'access-control-request-method', 'access-control-request-headers', 'x-admin-token',
-  'x-admin-actor', 'accept', 'accept-encoding', 'accept-language', 'cookie', 'user-agent', 'referer', 'cache-control',
-  'if-none-match', 'if-match', 'if-modified-since', 'forwarded', 'x-forwarded-host', 'x-forwarded-proto',
-  'x-forwarded-port']);
+/**
+ * The headers whose (first) value the gateway checks for control bytes: the $http_* names of
+ * bin/gateway-config's $metered_bad_header map, read from there so that the two cannot drift.
+ */
+const GATEWAY_CHECKED_HEADERS = (() => {
+  const config = fs.readFileSync(new URL('../../bin/gateway-config', import.meta.url), 'utf8');
+  const line = config.split('\n').find((l) => l.includes('\\$metered_bad_header {'));
+  if (!line) throw new Error('bin/gateway-config: no $metered_bad_header map');
+  return new Set([...line.matchAll(/\$http_([a-z0-9_]+)/g)].map((m) => m[1].replaceAll('_', '-')));
+})();
 
 export const BODY_LIMIT = 256 * 1024;
 

@@ -72,17 +72,17 @@ public class WebhookResource {
         } catch (DecodeException | ClassCastException e) {
             throw ProblemException.badRequest("The body is not a JSON object.");
         }
-        if (!(event.getValue("id") instanceof String id) || id.isEmpty() || !StorableText.isStorable(id)
+        if (!(event.getValue("id") instanceof String id) || id.isEmpty()
                 || !(event.getValue("type") instanceof String type) || type.isEmpty() || type.length() > 255
-                || !StorableText.isStorable(type)
                 || !(event.getValue("data") instanceof JsonObject data) || !(data.getValue("object") instanceof JsonObject)) {
             throw ProblemException.badRequest("The body is not a Stripe event (id, type, data.object).");
         }
         if (id.codePointCount(0, id.length()) > MAX_EVENT_ID_LENGTH) {
             throw ProblemException.invalidField("id", "must be at most " + MAX_EVENT_ID_LENGTH + " characters");
         }
-        // jsonb refuses U+0000 and lone surrogates: such an event could never be stored, so it is
-        // refused before anything is written rather than answered 500 ("stored as failed") forever
+        // jsonb (and text: the id and type columns) refuse U+0000 and lone surrogates: such an event
+        // could never be stored, so it is refused before anything is written rather than answered
+        // 500 ("stored as failed") for ever
         if (!StorableText.isStorable(event)) {
             throw ProblemException.badRequest("The event holds text PostgreSQL cannot store (U+0000 or an unpaired surrogate).");
         }
